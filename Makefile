@@ -1,0 +1,45 @@
+# cloudless: the targets a newcomer can guess. Everything runs inside .venv, made from the repo's own files.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+ORACLE_SRC := ../shared/avm-oracle
+ORACLE := .cache/avm-oracle
+
+.PHONY: install test lint bench demo oracle clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# The real AquaVM (node + npm), copied out of the read-only shared folder; used to record
+# conformance expectations and as the bench reference. Tests never need it.
+oracle: $(ORACLE)/node_modules/.installed
+
+$(ORACLE)/node_modules/.installed: $(ORACLE_SRC)/package-lock.json
+	rm -rf $(ORACLE) && mkdir -p $(ORACLE) && cp -r $(ORACLE_SRC)/. $(ORACLE)/ && chmod -R u+w $(ORACLE)
+	cd $(ORACLE) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Main job until the operator demo exists: the AIR engine runs AquaVM's smoke vectors
+# over a simulated network and checks every outcome against the real AquaVM's.
+demo: install
+	$(PY) -m cloudless_runtime.air.conformance $(ORACLE_SRC)/smoke.jsonl tests/conformance/corpus.jsonl --check
+
+test: install
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check runtime_image tests bench
+	$(VENV)/bin/ruff format --check runtime_image tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+bench: install oracle
+	$(PY) -m bench.air_vs_aquavm --oracle $(ORACLE)
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""cloudless runtime: the peer's AIR engine, Marine-style Wasm host, router and client."""

@@ -1,0 +1,1 @@
+"""AIR text to syntax tree: lexer, parser, static validation and canonical rendering."""
