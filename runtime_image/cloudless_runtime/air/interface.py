@@ -16,10 +16,8 @@ from typing import Any, TypeAlias
 JValue: TypeAlias = Any
 """A JSON value: None, bool, int, float, str, list or dict with str keys."""
 
-_value = dataclasses.dataclass(frozen=True, slots=True)
 
-
-@_value
+@dataclasses.dataclass(frozen=True, slots=True)
 class RunParameters:
     """The particle's fields and the executing peer's identity for one run."""
 
@@ -34,7 +32,7 @@ class RunParameters:
     """The current peer's 32-byte Ed25519 seed: the engine signs what this peer produced."""
 
 
-@_value
+@dataclasses.dataclass(frozen=True, slots=True)
 class CallResult:
     """A local service's answer to a call request, as AquaVM's CallServiceResult."""
 
@@ -44,7 +42,7 @@ class CallResult:
     """JSON text: the value on success, the error payload otherwise."""
 
 
-@_value
+@dataclasses.dataclass(frozen=True, slots=True)
 class Tetraplet:
     """Where an argument came from (AquaVM's SecurityTetraplet)."""
 
@@ -62,7 +60,7 @@ class Tetraplet:
         }
 
 
-@_value
+@dataclasses.dataclass(frozen=True, slots=True)
 class CallRequest:
     """A local call the host must serve and answer by id in a later run."""
 
@@ -73,7 +71,7 @@ class CallRequest:
     """One list per argument: one tetraplet for a scalar, one per element for a canon stream."""
 
 
-@_value
+@dataclasses.dataclass(frozen=True, slots=True)
 class Outcome:
     """The result of one run. `data` must be stored by the host and passed back as `prev_data`
     next time, whatever `ret_code` is."""

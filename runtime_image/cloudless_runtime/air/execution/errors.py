@@ -72,7 +72,9 @@ class UncatchableError(ExecutionError):
 
 
 def variable_not_found(name: str) -> CatchableError:
-    return CatchableError(VARIABLE_NOT_FOUND, f"variable with name '{name}' wasn't defined during script execution")
+    return CatchableError(
+        VARIABLE_NOT_FOUND, f"variable with name '{name}' wasn't defined during script execution"
+    )
 
 
 def not_initialized_after_new(name: str) -> CatchableError:

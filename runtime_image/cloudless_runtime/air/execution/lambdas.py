@@ -96,7 +96,9 @@ def stream_index(lens: ast.Lens, size: int, lookup: ScalarLookup) -> int:
     """The element a lens picks from a canon stream: its first accessor must be an index."""
     first = lens.accessors[0]
     if isinstance(first, ast.FieldAccessor):
-        raise errors.lambda_error(f"field accessor (with field name = '{first.name}') can't be applied to a stream")
+        raise errors.lambda_error(
+            f"field accessor (with field name = '{first.name}') can't be applied to a stream"
+        )
     if isinstance(first, ast.IndexAccessor):
         idx = first.index
     else:

@@ -11,7 +11,14 @@ from typing import Any
 
 from cloudless_runtime.air.execution import errors, lambdas
 from cloudless_runtime.air.execution.context import Context, InstructionError
-from cloudless_runtime.air.execution.values import CanonMap, CanonStream, Tetraplet, Value, literal_tetraplet, with_lens
+from cloudless_runtime.air.execution.values import (
+    CanonMap,
+    CanonStream,
+    Tetraplet,
+    Value,
+    literal_tetraplet,
+    with_lens,
+)
 from cloudless_runtime.air.syntax import ast
 
 

@@ -66,9 +66,8 @@ class Stream:
 
     def drop_last_generation_if_empty(self) -> None:
         new = self.groups[NEW]
-        if not new or not new[-1]:
-            if new:
-                new.pop()
+        if new and not new[-1]:
+            new.pop()
 
     def compactify(self, keeper: Keeper) -> None:
         generation = 0
@@ -93,7 +92,8 @@ def _set_generation(keeper: Keeper, position: int, generation: int) -> None:
         result[position] = tr.stream(state[2], generation)
     else:
         raise errors.UncatchableError(
-            errors.GENERATION_COMPACTIFICATION, f"trace position {position} points to an invalid state {state}"
+            errors.GENERATION_COMPACTIFICATION,
+            f"trace position {position} points to an invalid state {state}",
         )
 
 

@@ -7,6 +7,7 @@ end, because only then is it known how many states each branch or iteration prod
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from typing import Final
 
@@ -28,7 +29,7 @@ class ParFSM:
     """Gives the left branch the left subtraces of both inputs, then the right ones, and finally
     places both sliders after the whole par."""
 
-    __slots__ = ("keeper", "left_len", "prev_par", "current_par", "saved", "slot", "windows")
+    __slots__ = ("current_par", "keeper", "left_len", "prev_par", "saved", "slot", "windows")
 
     def __init__(self, keeper: Keeper) -> None:
         prev_state, current_state = states.par(keeper)
@@ -61,21 +62,24 @@ class ParFSM:
         return slider.position + size, remaining
 
     def _set_windows(self, which: str) -> None:
-        for slider, (position, length) in zip((self.keeper.prev, self.keeper.current), self.windows[which]):
-            try:
+        for slider, (position, length) in zip(
+            (self.keeper.prev, self.keeper.current), self.windows[which], strict=True
+        ):
+            with contextlib.suppress(
+                TraceError
+            ):  # AquaVM ignores these, the next state pulled reports any inconsistency
                 slider.set_position_and_len(position, length)
-            except TraceError:
-                pass  # AquaVM ignores these, the next state pulled reports any inconsistency
 
     def left_completed(self) -> None:
         self.left_len = len(self.keeper.result) - self.saved
         self.saved = len(self.keeper.result)
         self._set_windows("left")
-        for slider, size in ((self.keeper.prev, self.prev_par[1]), (self.keeper.current, self.current_par[1])):
-            try:
+        for slider, size in (
+            (self.keeper.prev, self.prev_par[1]),
+            (self.keeper.current, self.current_par[1]),
+        ):
+            with contextlib.suppress(TraceError):
                 slider.set_subtrace_len(size)
-            except TraceError:
-                pass
 
     def right_completed(self) -> None:
         right_len = len(self.keeper.result) - self.saved
@@ -129,7 +133,17 @@ class _LoreCtor:
 class FoldFSM:
     """Points the sliders at each iterated value's old subtraces, before and after its `next`."""
 
-    __slots__ = ("back_started", "back_pos", "current_fold", "final", "keeper", "prev_fold", "queue", "lore", "slot")
+    __slots__ = (
+        "back_pos",
+        "back_started",
+        "current_fold",
+        "final",
+        "keeper",
+        "lore",
+        "prev_fold",
+        "queue",
+        "slot",
+    )
 
     def __init__(self, keeper: Keeper) -> None:
         self.keeper = keeper
@@ -165,7 +179,9 @@ class FoldFSM:
         current_lore = self.current_fold.lore.pop(current_pos, None) if current_pos is not None else None
         self._apply(keeper.prev, prev_lore, before=True)
         self._apply(keeper.current, current_lore, before=True)
-        self.queue.append(_LoreCtor(value_pos, len(keeper.result), prev_lore=prev_lore, current_lore=current_lore))
+        self.queue.append(
+            _LoreCtor(value_pos, len(keeper.result), prev_lore=prev_lore, current_lore=current_lore)
+        )
         self.back_pos += 1
 
     @staticmethod
@@ -207,8 +223,8 @@ class FoldFSM:
 
     def fold_end(self) -> None:
         self.keeper.result[self.slot] = tr.fold(self.lore)
-        for slider, (position, length) in zip((self.keeper.prev, self.keeper.current), self.final):
-            try:
+        for slider, (position, length) in zip(
+            (self.keeper.prev, self.keeper.current), self.final, strict=True
+        ):
+            with contextlib.suppress(TraceError):
                 slider.set_position_and_len(position, length)
-            except TraceError:
-                pass

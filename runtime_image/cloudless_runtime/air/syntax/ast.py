@@ -14,27 +14,24 @@ from __future__ import annotations
 import dataclasses
 from typing import TypeAlias
 
-_node = dataclasses.dataclass(frozen=True, slots=True)
-
-
 # --- lenses (`.$.a.[0]!`) and the `.length` functor ---------------------------------------------
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class FieldAccessor:
     """`.name`: a field of an object."""
 
     name: str
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class IndexAccessor:
     """`.[3]`: an element of an array."""
 
     index: int
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class ScalarAccessor:
     """`.[x]`: the value of scalar `x` used as an index (number) or a field name (string)."""
 
@@ -44,14 +41,14 @@ class ScalarAccessor:
 Accessor: TypeAlias = FieldAccessor | IndexAccessor | ScalarAccessor
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Lens:
     """`.$` followed by accessors; AquaVM calls it a lambda."""
 
     accessors: tuple[Accessor, ...]
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Length:
     """`.length` of an array or canon stream."""
 
@@ -62,60 +59,60 @@ Lambda: TypeAlias = Lens | Length
 # --- values -------------------------------------------------------------------------------------
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Literal:
     """A string literal; AIR has no escapes, the text is taken verbatim."""
 
     text: str
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Number:
     """An i64 or an f64 literal; the int/float distinction is significant (`1` != `1.0`)."""
 
     value: int | float
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Boolean:
     value: bool
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class EmptyArray:
     """`[]`, the only array literal AIR has."""
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class InitPeerId:
     """`%init_peer_id%`."""
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Timestamp:
     """`%timestamp%`: the particle's creation time in ms."""
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Ttl:
     """`%ttl%`: the particle's time to live in ms."""
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class LastError:
     """`%last_error%` with an optional lens."""
 
     lens: Lambda | None = None
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class InstructionError:
     """`:error:` with an optional lens."""
 
     lens: Lambda | None = None
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Scalar:
     """A scalar or a fold iterator: `x`, `x.$.a`, `x.length`."""
 
@@ -124,7 +121,7 @@ class Scalar:
     position: int = dataclasses.field(default=0, compare=False)
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Stream:
     """`$s`: local, append-only; read only through fold or canon."""
 
@@ -132,7 +129,7 @@ class Stream:
     position: int = dataclasses.field(default=0, compare=False)
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class StreamMap:
     """`%m`: a local, append-only list of key/value pairs."""
 
@@ -140,7 +137,7 @@ class StreamMap:
     position: int = dataclasses.field(default=0, compare=False)
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class CanonStream:
     """`#s` or `#$s` with an optional lens: a stream frozen by `canon`, identical on every peer."""
 
@@ -149,7 +146,7 @@ class CanonStream:
     position: int = dataclasses.field(default=0, compare=False)
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class CanonMap:
     """`#%m` with an optional lens: a stream map frozen by `canon`."""
 
@@ -186,7 +183,7 @@ NewVariable: TypeAlias = Scalar | Stream | StreamMap | CanonStream | CanonMap
 # --- instructions ------------------------------------------------------------------------------
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Call:
     """`(call peer (service function) [args] output?)`."""
 
@@ -197,7 +194,7 @@ class Call:
     output: Scalar | Stream | None
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Canon:
     """`(canon peer $stream #canon)`."""
 
@@ -206,7 +203,7 @@ class Canon:
     canon: CanonStream
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class CanonMapInstr:
     """`(canon peer %map #%canon)`."""
 
@@ -215,7 +212,7 @@ class CanonMapInstr:
     canon: CanonMap
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class CanonMapScalar:
     """`(canon peer %map scalar)`: the map as an object with the first value of each key."""
 
@@ -224,7 +221,7 @@ class CanonMapScalar:
     scalar: Scalar
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Ap:
     """`(ap value scalar)` or `(ap value $stream)`."""
 
@@ -232,7 +229,7 @@ class Ap:
     result: Scalar | Stream
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class ApMap:
     """`(ap (key value) %map)`."""
 
@@ -241,25 +238,25 @@ class ApMap:
     stream_map: StreamMap
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Seq:
     left: Instruction
     right: Instruction
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Par:
     left: Instruction
     right: Instruction
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Xor:
     left: Instruction
     right: Instruction
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class New:
     """`(new variable body)`: a fresh scope for one variable."""
 
@@ -267,7 +264,7 @@ class New:
     body: Instruction
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class FoldScalar:
     """`(fold iterable i body last?)` over an array, a canon stream, a canon map or `[]`."""
 
@@ -277,7 +274,7 @@ class FoldScalar:
     last: Instruction | None
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class FoldStream:
     """`(fold $stream i body last?)`: reactive, one mini-fold per generation."""
 
@@ -287,7 +284,7 @@ class FoldStream:
     last: Instruction | None
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class FoldStreamMap:
     """`(fold %map i body last?)`."""
 
@@ -297,26 +294,26 @@ class FoldStreamMap:
     last: Instruction | None
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Next:
     iterator: str
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Match:
     left: Value
     right: Value
     body: Instruction
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Mismatch:
     left: Value
     right: Value
     body: Instruction
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class FailLiteral:
     """`(fail 1337 "message")`."""
 
@@ -324,29 +321,29 @@ class FailLiteral:
     message: str
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class FailValue:
     """`(fail x)`, `(fail x.$.lens)`, `(fail #c.$.[0])`: throws an error object held in a value."""
 
     value: Scalar | CanonStream
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class FailLastError:
     """`(fail %last_error%)`."""
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class FailError:
     """`(fail :error:)`: rethrows the error being handled."""
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Null:
     pass
 
 
-@_node
+@dataclasses.dataclass(frozen=True, slots=True)
 class Never:
     pass
 

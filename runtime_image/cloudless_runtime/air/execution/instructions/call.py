@@ -14,7 +14,8 @@ from cloudless_runtime.air.execution.context import Context
 from cloudless_runtime.air.execution.instructions.dispatch import handles, trace_failure
 from cloudless_runtime.air.execution.resolve import resolve, to_string
 from cloudless_runtime.air.execution.values import Tetraplet, Value
-from cloudless_runtime.air.interface import CallRequest, Tetraplet as WireTetraplet
+from cloudless_runtime.air.interface import CallRequest, CallResult
+from cloudless_runtime.air.interface import Tetraplet as WireTetraplet
 from cloudless_runtime.air.merge import states
 from cloudless_runtime.air.merge.keeper import TraceError
 from cloudless_runtime.air.syntax import ast, render
@@ -79,7 +80,7 @@ def _execute(instr: ast.Call, tetraplet: Tetraplet, ctx: Context) -> None:
                     ctx.complete = False
                     ctx.keeper.result.append(state)
                     return
-                _apply_service_result(instr, tetraplet, argument_hash, result.ret_code, result.result, ctx)
+                _apply_service_result(instr, tetraplet, argument_hash=argument_hash, result=result, ctx=ctx)
                 return
             if tetraplet[0] != ctx.current_peer_id:
                 ctx.complete = False
@@ -89,7 +90,15 @@ def _execute(instr: ast.Call, tetraplet: Tetraplet, ctx: Context) -> None:
         elif kind == tr.FAILED:
             _replay_failure(state, tetraplet, argument_hash, ctx)
         else:
-            _replay_result(instr, state, met.trace_pos, met.from_prev, tetraplet, argument_hash, ctx)
+            _replay_result(
+                instr,
+                state,
+                trace_pos=met.trace_pos,
+                from_prev=met.from_prev,
+                tetraplet=tetraplet,
+                argument_hash=argument_hash,
+                ctx=ctx,
+            )
             return
     if tetraplet[0] != ctx.current_peer_id:
         ctx.next_peers.append(tetraplet[0])
@@ -129,7 +138,8 @@ def _verify(expected_hash: str | None, expected: Tetraplet, stored_hash: str, st
 
 def _local_service_error(ret_code: int, message: str) -> errors.CatchableError:
     return errors.CatchableError(
-        errors.LOCAL_SERVICE_ERROR, f"Local service error, ret_code is {ret_code}, error message is '{message}'"
+        errors.LOCAL_SERVICE_ERROR,
+        f"Local service error, ret_code is {ret_code}, error message is '{message}'",
     )
 
 
@@ -151,6 +161,7 @@ def _replay_failure(state: tr.State, tetraplet: Tetraplet, argument_hash: str | 
 def _replay_result(
     instr: ast.Call,
     state: tr.State,
+    *,
     trace_pos: int,
     from_prev: bool,
     tetraplet: Tetraplet,
@@ -177,14 +188,16 @@ def _replay_result(
         ctx.record_produced(tetraplet[0], state[2])
     elif not (kind == tr.UNUSED and output is None):
         raise errors.UncatchableError(
-            errors.CALL_RESULT_NOT_CORRESPOND, f"call result value {state} doesn't match with corresponding instruction"
+            errors.CALL_RESULT_NOT_CORRESPOND,
+            f"call result value {state} doesn't match with corresponding instruction",
         )
     ctx.keeper.result.append(state)
 
 
 def _apply_service_result(
-    instr: ast.Call, tetraplet: Tetraplet, argument_hash: str | None, ret_code: int, text: str, ctx: Context
+    instr: ast.Call, tetraplet: Tetraplet, *, argument_hash: str | None, result: CallResult, ctx: Context
 ) -> None:
+    ret_code, text = result.ret_code, result.result
     arg_hash = argument_hash or ""
     if ret_code != 0:
         failed = ctx.track_service_result({"ret_code": ret_code, "message": text}, tetraplet, arg_hash)

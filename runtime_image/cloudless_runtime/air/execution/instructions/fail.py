@@ -22,7 +22,9 @@ def _invalid(message: str) -> errors.CatchableError:
 def check_error_object(value: Any) -> None:
     text = errors.json_text(value)
     if not isinstance(value, dict):
-        raise _invalid(f"scalar should have an object type to be converted into error object, but '{text}' doesn't have")
+        raise _invalid(
+            f"scalar should have an object type to be converted into error object, but '{text}' doesn't have"
+        )
     if "error_code" not in value:
         raise _invalid(f"scalar '{text}' must have field with name 'error_code'")
     code = value["error_code"]

@@ -3,6 +3,7 @@ maps (one mini-fold per generation, values appended meanwhile are folded too), a
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from cloudless_runtime.air.execution import errors, lambdas, streams
@@ -58,12 +59,13 @@ def fold_scalar(instr: ast.FoldScalar, ctx: Context) -> None:
             return
         raise
     if items:
-        _fold(items, instr.iterator, instr.body, instr.last, None, ctx)
+        _fold(items, instr.iterator, body=instr.body, last=instr.last, fsm=None, ctx=ctx)
 
 
 def _fold(
     items: list[Value],
     iterator: str,
+    *,
     body: ast.Instruction,
     last: ast.Instruction | None,
     fsm: FoldFSM | None,
@@ -109,10 +111,8 @@ def _stream_fold(
                 if not values:
                     continue
                 fsm.iteration_start(values[0].trace_pos)
-                try:
-                    _fold(list(values), instr.iterator, instr.body, instr.last, fsm, ctx)
-                except errors.CatchableError:
-                    pass
+                with contextlib.suppress(errors.CatchableError):
+                    _fold(list(values), instr.iterator, body=instr.body, last=instr.last, fsm=fsm, ctx=ctx)
                 fsm.generation_end()
                 complete = complete or ctx.complete
             generations = stream.slices(cursor)
