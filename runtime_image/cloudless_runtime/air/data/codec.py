@@ -79,7 +79,7 @@ def decode(raw: bytes) -> InterpreterData:
     """Empty bytes are the empty data of a particle this peer has not seen yet."""
     if not raw:
         return InterpreterData()
-    if raw[:3] != MAGIC[:3]:
+    if len(raw) < len(MAGIC) or raw[:3] != MAGIC[:3]:
         raise DataError("not cloudless AIR data (bad magic)")
     if raw[3] != FORMAT_VERSION:
         raise DataError(f"unsupported data format version {raw[3]}, this engine reads {FORMAT_VERSION}")
