@@ -132,11 +132,6 @@ class Context:
         return value
 
     def set_scalar(self, name: str, value: Value) -> None:
-        if name in self.iterables:
-            raise errors.UncatchableError(
-                errors.ITERABLE_SHADOWING,
-                f"variable with name '{name}' can't be shadowed, shadowing isn't supported for iterables",
-            )
         self.scalars.set(name, value)
 
     def scope_of(self, node: ast.Stream | ast.StreamMap) -> frozenset[int]:

@@ -79,7 +79,7 @@ def ap_map(instr: ast.ApMap, ctx: Context) -> None:
     if checked is None:
         raise errors.CatchableError(
             errors.STREAM_MAP_ERROR,
-            f"unsupported type for key of stream map '{instr.stream_map.name}': {errors.json_text(key)}",
+            f"unsupported type for {instr.stream_map.name} map's key",
         )
     pair = Value({"key": checked, "value": value.result}, value.tetraplet, value.trace_pos)
     _add(ctx.stream_maps.get_or_create(instr.stream_map.name, ctx.scope_of(instr.stream_map)), pair, met)
