@@ -3325,6 +3325,22 @@ add(
 )
 
 
+# Objects reach services with sorted keys (serde_json maps): the missing-service message embeds
+# the arguments as JSON text, so the key order is visible in the string the callback gets.
+add(
+    "error_object_arguments_have_sorted_keys",
+    """
+    (seq
+     (call "peer_a" ("src" "obj") [] o)
+     (xor
+      (call "peer_a" ("nope" "missing") [o] r)
+      (call %init_peer_id% ("callback" "done") [%last_error%.$.message])))
+    """,
+    {"peer_a": {"src.obj": res({"b": 1, "10": 2, "a": {"z": 1, "y": 2}})}, **{"client": CB}},
+    peers=PEERS2,
+)
+
+
 def main() -> None:
     for vector in VECTORS:
         sys.stdout.write(json.dumps(vector, ensure_ascii=False) + "\n")

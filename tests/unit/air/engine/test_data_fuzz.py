@@ -11,9 +11,9 @@ from typing import Any
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.unit.air.engine.peers import ok, peer_id, run
 
 from cloudless_runtime.air.data import codec
-from tests.unit.air.engine.peers import ok, peer_id, run
 
 SCRIPT = """
 (seq

@@ -6,11 +6,11 @@ from __future__ import annotations
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.unit.air.engine.peers import ok, peer_id, run
 
 from cloudless_runtime.air import CallResult, pipeline
 from cloudless_runtime.air.data import codec
 from cloudless_runtime.air.execution import errors
-from tests.unit.air.engine.peers import ok, peer_id, run
 
 LOCAL = '(call %init_peer_id% ("svc" "get") [] x)'
 

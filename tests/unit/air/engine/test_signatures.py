@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from tests.unit.air.engine.peers import PARTICLE, keypair, ok, peer_id, run
 
 from cloudless_runtime.air import pipeline, signatures
 from cloudless_runtime.air.data import codec
-from tests.unit.air.engine.peers import PARTICLE, keypair, ok, peer_id, run
 
 SCRIPT = '(seq (call "{a}" ("s" "f") [] x) (call %init_peer_id% ("cb" "done") [x]))'
 

@@ -110,7 +110,7 @@ def _execute(instr: ast.Call, tetraplet: Tetraplet, ctx: Context) -> None:
         tetraplets: list[list[WireTetraplet]] = []
         for arg in instr.args:
             value, arg_tetraplets = resolve(arg, ctx)
-            arguments.append(value)
+            arguments.append(_sorted_keys(value))
             tetraplets.append([WireTetraplet(*t) for t in arg_tetraplets])
     except errors.CatchableError as e:
         if e.joinable and prev_state is not None:
@@ -121,6 +121,15 @@ def _execute(instr: ast.Call, tetraplet: Tetraplet, ctx: Context) -> None:
     ctx.call_requests[call_id] = CallRequest(tetraplet[1], tetraplet[2], arguments, tetraplets)
     ctx.complete = False
     ctx.keeper.result.append(tr.sent_with_id(ctx.current_peer_id, call_id))
+
+
+def _sorted_keys(value: Any) -> Any:
+    """Objects reach the host with sorted keys, as AquaVM's serde_json maps hand them out."""
+    if type(value) is dict:
+        return {key: _sorted_keys(value[key]) for key in sorted(value)}
+    if type(value) is list:
+        return [_sorted_keys(item) for item in value]
+    return value
 
 
 def _verify(expected_hash: str | None, expected: Tetraplet, stored_hash: str, stored: Tetraplet) -> None:
