@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ORACLE_SRC := ../shared/avm-oracle
 ORACLE := .cache/avm-oracle
+BENCH_RUNS ?= 5
 
 .PHONY: install test lint bench demo oracle clean
 
@@ -39,7 +40,7 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 bench: install oracle
-	$(PY) -m bench.air_vs_aquavm --oracle $(ORACLE)
+	$(PY) -m bench.air_vs_aquavm --oracle $(ORACLE) --runs $(BENCH_RUNS)
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache
