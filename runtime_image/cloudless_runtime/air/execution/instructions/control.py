@@ -8,6 +8,7 @@ from cloudless_runtime.air.execution import errors
 from cloudless_runtime.air.execution.context import Context, InstructionError
 from cloudless_runtime.air.execution.instructions.dispatch import execute, handles, trace_failure
 from cloudless_runtime.air.execution.resolve import resolve
+from cloudless_runtime.air.execution.scalars import ScopedValues
 from cloudless_runtime.air.merge.automata import ParFSM
 from cloudless_runtime.air.merge.keeper import TraceError
 from cloudless_runtime.air.syntax import ast
@@ -83,32 +84,26 @@ def never(instr: ast.Never, ctx: Context) -> None:
 
 @handles(ast.New)
 def new(instr: ast.New, ctx: Context) -> None:
+    """Streams get a fresh scope (compacted when it closes); scalars and canons are hidden."""
     variable = instr.variable
     name = variable.name
     kind = type(variable)
-    if kind is ast.Stream:
-        ctx.streams.scope_start(name, id(instr))
-    elif kind is ast.StreamMap:
-        ctx.stream_maps.scope_start(name, id(instr))
-    elif kind is ast.Scalar:
-        ctx.scalars.new_start(name)
-    elif kind is ast.CanonStream:
-        ctx.canons.new_start(name)
-    else:
-        ctx.canon_maps.new_start(name)
+    if kind is ast.Stream or kind is ast.StreamMap:
+        scoped = ctx.streams if kind is ast.Stream else ctx.stream_maps
+        scoped.scope_start(name, id(instr))
+        try:
+            execute(instr.body, ctx)
+        finally:
+            scoped.scope_end(name, ctx.keeper)
+        return
+    hidden: ScopedValues[Any] = (
+        ctx.scalars if kind is ast.Scalar else ctx.canons if kind is ast.CanonStream else ctx.canon_maps
+    )
+    hidden.new_start(name)
     try:
         execute(instr.body, ctx)
     finally:
-        if kind is ast.Stream:
-            ctx.streams.scope_end(name, ctx.keeper)
-        elif kind is ast.StreamMap:
-            ctx.stream_maps.scope_end(name, ctx.keeper)
-        elif kind is ast.Scalar:
-            ctx.scalars.new_end(name)
-        elif kind is ast.CanonStream:
-            ctx.canons.new_end(name)
-        else:
-            ctx.canon_maps.new_end(name)
+        hidden.new_end(name)
 
 
 def json_equal(a: Any, b: Any) -> bool:
