@@ -6,7 +6,7 @@ ORACLE_SRC := ../shared/avm-oracle
 ORACLE := .cache/avm-oracle
 BENCH_RUNS ?= 5
 
-.PHONY: install test lint bench demo oracle clean
+.PHONY: install test lint bench demo oracle clean toolchains modules
 
 install: $(VENV)/.installed
 
@@ -15,6 +15,21 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
+
+# Debian toolchains that build the example Wasm modules from source (C, C++ and Rust to wasm32-wasi).
+TOOLCHAIN_PACKAGES := clang lld wasi-libc libclang-rt-14-dev-wasm32 libc++-14-dev-wasm32 \
+	libc++abi-14-dev-wasm32 rustc libstd-rust-dev-wasm32
+
+toolchains:
+	@missing=$$(for p in $(TOOLCHAIN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+		| grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing toolchain packages:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+modules: install toolchains
+	$(MAKE) -C examples/modules PYTHON=$(abspath $(PY))
 
 # The real AquaVM (node + npm), copied out of the read-only shared folder; used to record
 # conformance expectations and as the bench reference. Tests never need it.
@@ -30,7 +45,7 @@ $(ORACLE)/node_modules/.installed: $(ORACLE_SRC)/package-lock.json
 demo: install
 	$(PY) -m cloudless_runtime.air.conformance $(ORACLE_SRC)/smoke.jsonl tests/conformance/corpus.jsonl --check
 
-test: install
+test: install modules
 	$(PY) -m pytest -q
 
 lint: install
