@@ -49,8 +49,8 @@ test: install modules
 	$(PY) -m pytest -q
 
 lint: install
-	$(VENV)/bin/ruff check runtime_image tests bench
-	$(VENV)/bin/ruff format --check runtime_image tests bench
+	$(VENV)/bin/ruff check runtime_image localcluster tests bench
+	$(VENV)/bin/ruff format --check runtime_image localcluster tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {"run": "cloudless_runtime.client.cli:run"}
 
 
 class _LazyGroup(click.Group):

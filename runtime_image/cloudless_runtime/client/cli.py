@@ -1,0 +1,64 @@
+"""`cloudless run SCRIPT.air --relay ADDR [--data name=json]...`: run a script through a relay and
+print what it answers (one JSON line per `callbackSrv.response`)."""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+
+import click
+import orjson
+
+from cloudless_runtime import identity
+from cloudless_runtime.client import local, relay
+from cloudless_runtime.runtime_server import keyfile
+
+
+def _data(pairs: tuple[str, ...]) -> dict[str, local.JValue]:
+    values: dict[str, local.JValue] = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{pair!r} is not name=JSON", param_hint="--data")
+        try:
+            values[name] = orjson.loads(raw)
+        except orjson.JSONDecodeError as e:
+            raise click.BadParameter(f"{name}: not JSON: {e}", param_hint="--data") from None
+    return values
+
+
+@click.command()
+@click.argument("script", type=click.Path(exists=True, dir_okay=False, path_type=pathlib.Path))
+@click.option("--relay", "relay_address", required=True, help="the relay router, host:port")
+@click.option("--data", "data", multiple=True, help="name=JSON, served by getDataSrv.name (repeatable)")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=pathlib.Path), help="hex Ed25519 seed")
+@click.option("--timeout", "timeout_s", default=30.0, show_default=True, help="seconds to wait for the answer")
+@click.option("--ttl", "ttl_ms", default=60_000, show_default=True, help="particle time to live, ms")
+def run(
+    script: pathlib.Path,
+    *,
+    relay_address: str,
+    data: tuple[str, ...],
+    key_file: pathlib.Path | None,
+    timeout_s: float,
+    ttl_ms: int,
+) -> None:
+    """Run an AIR script through a relay and print its answers."""
+    keys = keyfile.load(key_file) if key_file else None
+    try:
+        result = relay.run(
+            script.read_text(),
+            relay=relay_address,
+            keys=keys or identity.KeyPair.generate(),
+            data=_data(data),
+            ttl_ms=ttl_ms,
+            timeout_s=timeout_s,
+        )
+    except relay.ClientError as e:
+        raise click.ClickException(str(e)) from None
+    for response in result.responses:
+        click.echo(orjson.dumps(response[0] if len(response) == 1 else response).decode())
+    for error in result.errors:
+        click.echo(f"script error: {orjson.dumps(error).decode()}", err=True)
+    if result.errors:
+        sys.exit(1)

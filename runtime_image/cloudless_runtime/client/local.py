@@ -1,0 +1,48 @@
+"""The init peer's local services, as Fluence clients provide them to compiled Aqua:
+
+* `getDataSrv.<name>()` returns the value passed with `--data name=json` (an unknown name fails);
+* `callbackSrv.response(...)` hands the script's answer back: its arguments are the result;
+* `errorHandlingSrv.error(error, index)` reports an error the script caught; it ends the run too.
+
+No I/O: the relay session feeds requests in and reads `finished`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from cloudless_runtime import air
+
+JValue = Any
+
+
+class LocalServices:
+    def __init__(self, data: Mapping[str, JValue]) -> None:
+        self._data = dict(data)
+        self.responses: list[list[JValue]] = []
+        self.errors: list[JValue] = []
+
+    def finished(self) -> bool:
+        """A method, not a property: it changes under the caller's feet as calls are served."""
+        return bool(self.responses or self.errors)
+
+    def call(self, request: air.CallRequest) -> air.CallResult:
+        service, function, args = request.service_id, request.function_name, list(request.arguments)
+        if service == "getDataSrv":
+            if function not in self._data:
+                return _fail(f"getDataSrv has no {function!r}: pass it with --data {function}=JSON")
+            return air.CallResult(0, orjson.dumps(self._data[function]).decode())
+        if (service, function) == ("callbackSrv", "response"):
+            self.responses.append(args)
+            return air.CallResult(0, '""')
+        if (service, function) == ("errorHandlingSrv", "error"):
+            self.errors.append(args[0] if args else None)
+            return air.CallResult(0, '""')
+        return _fail(f"the client has no service {service}.{function}")
+
+
+def _fail(message: str) -> air.CallResult:
+    return air.CallResult(1, orjson.dumps(message).decode())

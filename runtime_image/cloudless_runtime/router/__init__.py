@@ -1,0 +1,8 @@
+"""The router sidecar: verifies particles, runs the AIR engine on them, serves local calls
+(builtins and the peer's Marine services through the runtime API) and sends them on.
+
+Pure parts (no gRPC): `particle` (validation), `addressbook`, `builtins`, `calls`, `dispatch`,
+`forwarding`, `failures`, `sessions`, `runtime` (the runtime Protocol). Transport: `wire` (message
+conversion), `server` (the Peer service and the gRPC transport), `runtime_client`.
+Run it with `python -m cloudless_runtime.router`.
+"""

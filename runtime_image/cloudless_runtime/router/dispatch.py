@@ -1,0 +1,154 @@
+"""Running particles: one worker per particle id, the AIR engine, local calls and next peers.
+
+Every particle id has an actor holding the peer's stored data for it and a queue of received
+versions. An actor is drained by one pool thread at a time, so one particle's steps run in
+order while different particles run in parallel. A step runs the engine on the received data,
+stores the new data whatever the outcome (nox's rule), hands the particle to each next peer (or
+back to its own queue when the next peer is this one), serves the call requests locally and runs
+the engine again with their results, until a run asks for no more calls. Actors are dropped
+when their particle expires. Nothing a particle does escapes a step: errors are recorded.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import logging
+import threading
+from concurrent import futures
+from typing import Protocol
+
+from cloudless_runtime import air, identity
+from cloudless_runtime.router import calls, failures, particle
+
+log = logging.getLogger(__name__)
+
+
+class Outbox(Protocol):
+    def send(self, peer_id: str, message: particle.Particle) -> object:
+        """Starts delivering `message` to `peer_id` (a client session or a peer); must not block."""
+
+
+@dataclasses.dataclass(slots=True)
+class _Actor:
+    header: particle.Particle
+    prev_data: bytes = b""
+    pending: collections.deque[bytes] = dataclasses.field(default_factory=collections.deque)
+    scheduled: bool = False
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        keys: identity.KeyPair,
+        services: calls.LocalServices,
+        outbox: Outbox,
+        journal: failures.Journal,
+        clock: particle.Clock = particle.wall_clock,
+        max_workers: int = 8,
+    ) -> None:
+        self._keys = keys
+        self._services = services
+        self._outbox = outbox
+        self._journal = journal
+        self._clock = clock
+        self._actors: dict[str, _Actor] = {}
+        self._lock = threading.Lock()
+        self._next_sweep = 0
+        self._pool = futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="particle")
+        self._idle = threading.Condition(self._lock)
+
+    @property
+    def peer_id(self) -> str:
+        return self._keys.peer_id
+
+    def submit(self, message: particle.Particle) -> None:
+        """Queues a validated particle version for its actor."""
+        with self._lock:
+            self._sweep()
+            actor = self._actors.get(message.id)
+            if actor is None:
+                actor = self._actors[message.id] = _Actor(header=message.with_data(b""))
+            self._enqueue_locked(actor, message.data)
+
+    def _enqueue_locked(self, actor: _Actor, data: bytes) -> None:
+        actor.pending.append(data)
+        if not actor.scheduled:
+            actor.scheduled = True
+            self._pool.submit(self._drain, actor)
+
+    def _drain(self, actor: _Actor) -> None:
+        while True:
+            with self._lock:
+                if not actor.pending:
+                    actor.scheduled = False
+                    self._idle.notify_all()
+                    return
+                data = actor.pending.popleft()
+            try:
+                self._step(actor, data)
+            except Exception as e:  # a bug in a step must not kill the worker or other particles
+                log.exception("particle %s: step failed", actor.header.id)
+                self._journal.record(
+                    failures.Failure(actor.header.id, "interpretation", "host_error", f"{type(e).__name__}: {e}")
+                )
+
+    def _step(self, actor: _Actor, data: bytes) -> None:
+        header = actor.header
+        if self._clock() > header.expires_at:
+            self._journal.record(failures.Failure(header.id, "expired", "ttl", "expired before it could run"))
+            return
+        params = air.RunParameters(
+            init_peer_id=header.init_peer_id,
+            current_peer_id=self._keys.peer_id,
+            timestamp=header.timestamp,
+            ttl=header.ttl,
+            particle_id=header.id,
+            secret_key=self._keys.seed,
+        )
+        current = data
+        results: dict[int, air.CallResult] = {}
+        while True:
+            outcome = air.run(header.script, actor.prev_data, current, params, results)
+            actor.prev_data = outcome.data
+            if outcome.ret_code != 0:
+                self._journal.record(
+                    failures.Failure(header.id, "interpretation", f"air:{outcome.ret_code}", outcome.error_message)
+                )
+            for peer_id in dict.fromkeys(outcome.next_peer_pks):
+                if peer_id == self._keys.peer_id:
+                    with self._lock:
+                        self._enqueue_locked(actor, outcome.data)
+                else:
+                    self._outbox.send(peer_id, header.with_data(outcome.data))
+            if not outcome.call_requests:
+                return
+            served = header.with_data(outcome.data)
+            results = {
+                cid: self._services.call(outcome.call_requests[cid], served) for cid in sorted(outcome.call_requests)
+            }
+            current = b""
+
+    def _sweep(self) -> None:
+        """Drops idle actors of expired particles, at most once a second (called under the lock)."""
+        now = self._clock()
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + 1000
+        for pid in [pid for pid, a in self._actors.items() if not a.scheduled and a.header.expires_at < now]:
+            del self._actors[pid]
+
+    def stored_data(self, particle_id: str) -> bytes | None:
+        """This peer's data for a particle it still tracks (for tests and inspection)."""
+        with self._lock:
+            actor = self._actors.get(particle_id)
+            return None if actor is None else actor.prev_data
+
+    def wait_idle(self, timeout_s: float) -> bool:
+        """Whether every actor ran out of work within the time (tests use this to settle)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not any(a.scheduled for a in self._actors.values()), timeout_s)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
