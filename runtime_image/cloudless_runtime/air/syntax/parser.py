@@ -19,6 +19,11 @@ from cloudless_runtime.air.syntax.errors import ParseError
 from cloudless_runtime.air.syntax.lexer import Kind, Token, tokenize
 from cloudless_runtime.air.syntax.validator import validate
 
+MAX_DEPTH = 400
+"""Deepest nesting of instructions accepted: recursion in Python is bounded (about 1000 frames), so
+deeper scripts get a ParseError rather than a RecursionError somewhere in the engine. AquaVM's
+LALR parser has no such bound; Aqua-generated scripts stay far below it."""
+
 
 def parse(text: str) -> ast.Instruction:
     """The syntax tree of an AIR script, or ParseError/ValidationError with the line and column."""
@@ -43,12 +48,13 @@ _CANON_MAP = Kind.CANON_MAP
 
 
 class _Parser:
-    __slots__ = ("pos", "starts", "text", "tokens")
+    __slots__ = ("depth", "pos", "starts", "text", "tokens")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = tokenize(text)
         self.pos = 0
+        self.depth = 0
         self.starts: list[int] = []  # start offset of each instruction, in pre-order
 
     # --- tokens ---------------------------------------------------------------------------------
@@ -78,12 +84,16 @@ class _Parser:
     def instruction(self) -> ast.Instruction:
         open_paren = self.expect(_LPAREN, "'(' starting an instruction")
         self.starts.append(open_paren.start)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ParseError.at(self.text, open_paren.start, f"instructions nest deeper than {MAX_DEPTH} levels")
         keyword = self.next()
         rule = _RULES.get(keyword.name) if keyword.kind is Kind.KEYWORD else None
         if rule is None:
             raise self.unexpected(keyword, "an instruction name")
         node = rule(self)
         self.expect(_RPAREN, f"')' closing {keyword.name}")
+        self.depth -= 1
         return node
 
     def call(self) -> ast.Call:

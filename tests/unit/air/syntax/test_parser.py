@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cloudless_runtime.air.syntax import ParseError, ValidationError, ast, parse
+from cloudless_runtime.air.syntax.parser import MAX_DEPTH
 
 from .scripts import SMOKE_SCRIPTS
 
@@ -299,3 +300,17 @@ def test_agrees_with_aquavm(text: str, accepted: bool) -> None:
     else:
         with pytest.raises(ParseError):
             parse(text)
+
+
+def nested(depth: int) -> str:
+    return "(seq (null) " * (depth - 1) + "(null)" + ")" * (depth - 1)
+
+
+def test_deep_nesting_is_bounded_with_a_parse_error() -> None:
+    assert isinstance(parse(nested(MAX_DEPTH)), ast.Seq)
+    with pytest.raises(ParseError) as error:
+        parse(nested(MAX_DEPTH + 1))
+    assert (error.value.column, error.value.message) == (
+        12 * (MAX_DEPTH - 1) + 6,  # the `(null)` inside the 400th seq
+        f"instructions nest deeper than {MAX_DEPTH} levels",
+    )
