@@ -10,6 +10,7 @@ uncatchable errors (20000..) return the previous data unchanged; an uncaught cat
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Mapping
 from typing import Final
 
@@ -27,6 +28,12 @@ KEY_ERROR: Final = 7
 CID_STORE_ERROR: Final = 8
 SIGNATURE_ERROR: Final = 9
 UNPROCESSED_CALL_RESULTS: Final = 30000
+
+# The interpreter recurses through the script, and `next` recurses once per fold element: a fold
+# over AquaVM's largest stream (1024 values) needs about 6000 frames. Python 3.11 runs Python-to-
+# Python calls without growing the C stack, so a higher limit is safe.
+_RECURSION_LIMIT: Final = 50_000
+sys.setrecursionlimit(max(sys.getrecursionlimit(), _RECURSION_LIMIT))
 
 
 class _Failed(Exception):

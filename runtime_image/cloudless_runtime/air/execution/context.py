@@ -63,9 +63,7 @@ class FoldState:
 
     __slots__ = ("back_iteration_started", "body", "fsm", "iterable", "last")
 
-    def __init__(
-        self, iterable: Iterable, body: ast.Instruction, last: ast.Instruction | None, fsm: Any
-    ) -> None:
+    def __init__(self, iterable: Iterable, body: ast.Instruction, last: ast.Instruction | None, fsm: Any) -> None:
         self.iterable = iterable
         self.body = body
         self.last = last

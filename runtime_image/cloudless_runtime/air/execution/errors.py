@@ -72,9 +72,7 @@ class UncatchableError(ExecutionError):
 
 
 def variable_not_found(name: str) -> CatchableError:
-    return CatchableError(
-        VARIABLE_NOT_FOUND, f"variable with name '{name}' wasn't defined during script execution"
-    )
+    return CatchableError(VARIABLE_NOT_FOUND, f"variable with name '{name}' wasn't defined during script execution")
 
 
 def not_initialized_after_new(name: str) -> CatchableError:
@@ -95,6 +93,4 @@ def shadowing(name: str) -> UncatchableError:
 
 
 def trace_error(instruction: str, reason: str) -> UncatchableError:
-    return UncatchableError(
-        TRACE_ERROR, f"on instruction '{instruction}' trace handler encountered an error: {reason}"
-    )
+    return UncatchableError(TRACE_ERROR, f"on instruction '{instruction}' trace handler encountered an error: {reason}")

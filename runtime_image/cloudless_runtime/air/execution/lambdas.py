@@ -49,9 +49,7 @@ def _field(value: Any, name: str) -> Any:
             f"value '{json_text(value)}' is not an map-type to match field accessor with field_name = '{name}'"
         )
     if name not in value:
-        raise errors.lambda_error(
-            f"value '{json_text(value)}' does not contain element with field name = '{name}'"
-        )
+        raise errors.lambda_error(f"value '{json_text(value)}' does not contain element with field name = '{name}'")
     return value[name]
 
 
@@ -74,9 +72,7 @@ def apply_path(value: Any, accessors: tuple[ast.Accessor, ...], lookup: ScalarLo
             elif isinstance(key, (int, float)) and not isinstance(key, bool):
                 value = _index(value, _as_u32(key))
             else:
-                raise errors.lambda_error(
-                    f"scalar accessor `{json_text(key)}` should has number or string type"
-                )
+                raise errors.lambda_error(f"scalar accessor `{json_text(key)}` should has number or string type")
     return value
 
 
@@ -96,9 +92,7 @@ def stream_index(lens: ast.Lens, size: int, lookup: ScalarLookup) -> int:
     """The element a lens picks from a canon stream: its first accessor must be an index."""
     first = lens.accessors[0]
     if isinstance(first, ast.FieldAccessor):
-        raise errors.lambda_error(
-            f"field accessor (with field name = '{first.name}') can't be applied to a stream"
-        )
+        raise errors.lambda_error(f"field accessor (with field name = '{first.name}') can't be applied to a stream")
     if isinstance(first, ast.IndexAccessor):
         idx = first.index
     else:

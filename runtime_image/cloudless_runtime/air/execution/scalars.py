@@ -100,9 +100,7 @@ class ScopedValues(Generic[T]):
 
     def _cleanup(self) -> None:
         obsolete = [
-            name
-            for name, cells in self.cells.items()
-            if cells[-1].depth != _GLOBAL and cells[-1].depth > self.depth
+            name for name, cells in self.cells.items() if cells[-1].depth != _GLOBAL and cells[-1].depth > self.depth
         ]
         for name in obsolete:
             cells = self.cells[name]

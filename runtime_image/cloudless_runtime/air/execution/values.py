@@ -75,9 +75,7 @@ class CanonMap:
             key = map_key(pair.result.get("key")) if isinstance(pair.result, dict) else None
             if key is None or "value" not in pair.result:
                 continue
-            self.by_key.setdefault(str(key), []).append(
-                Value(pair.result["value"], pair.tetraplet, pair.trace_pos)
-            )
+            self.by_key.setdefault(str(key), []).append(Value(pair.result["value"], pair.tetraplet, pair.trace_pos))
 
     def as_json(self) -> dict[str, Any]:
         return {key: [v.result for v in values] for key, values in self.by_key.items()}

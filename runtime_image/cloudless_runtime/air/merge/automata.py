@@ -179,9 +179,7 @@ class FoldFSM:
         current_lore = self.current_fold.lore.pop(current_pos, None) if current_pos is not None else None
         self._apply(keeper.prev, prev_lore, before=True)
         self._apply(keeper.current, current_lore, before=True)
-        self.queue.append(
-            _LoreCtor(value_pos, len(keeper.result), prev_lore=prev_lore, current_lore=current_lore)
-        )
+        self.queue.append(_LoreCtor(value_pos, len(keeper.result), prev_lore=prev_lore, current_lore=current_lore))
         self.back_pos += 1
 
     @staticmethod
@@ -223,8 +221,6 @@ class FoldFSM:
 
     def fold_end(self) -> None:
         self.keeper.result[self.slot] = tr.fold(self.lore)
-        for slider, (position, length) in zip(
-            (self.keeper.prev, self.keeper.current), self.final, strict=True
-        ):
+        for slider, (position, length) in zip((self.keeper.prev, self.keeper.current), self.final, strict=True):
             with contextlib.suppress(TraceError):
                 slider.set_position_and_len(position, length)

@@ -144,9 +144,7 @@ class ResolvedFold:
 def fold(keeper: Keeper) -> tuple[ResolvedFold, ResolvedFold]:
     prev, current = _pop_pair(keeper, tr.FOLD)
     prev_fold = _resolve_fold(prev, keeper.prev.generation_at) if prev is not None else ResolvedFold()
-    current_fold = (
-        _resolve_fold(current, keeper.current.generation_at) if current is not None else ResolvedFold()
-    )
+    current_fold = _resolve_fold(current, keeper.current.generation_at) if current is not None else ResolvedFold()
     return prev_fold, current_fold
 
 

@@ -92,3 +92,11 @@ def test_garbage_data_bodies_are_rejected_cleanly(body: object) -> None:
     outcome = run(LOCAL, "client", data=codec.MAGIC + orjson.dumps(body))
     assert outcome.ret_code == pipeline.DATA_ERROR
     assert outcome.data == b""
+
+
+def test_fold_over_a_thousand_elements_recurses_through_next() -> None:
+    script = '(seq (call %init_peer_id% ("d" "l") [] xs) (fold xs x (seq (ap x $s) (next x))))'
+    first = run(script, "client")
+    outcome = run(script, "client", prev=first.data, results={1: ok(orjson.dumps(list(range(1000))).decode())})
+    assert outcome.ret_code == 0
+    assert len(codec.decode(outcome.data).trace) == 1001

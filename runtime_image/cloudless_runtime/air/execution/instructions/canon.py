@@ -97,8 +97,7 @@ def canon(instr: CanonInstruction, ctx: Context) -> None:
     if tetraplet != (peer, "", "", ""):
         raise errors.UncatchableError(
             errors.PARAMETERS_MISMATCH,
-            f"canon tetraplet doesn't match expected parameters: expected {(peer, '', '', '')}, "
-            f"got {tetraplet} ",
+            f"canon tetraplet doesn't match expected parameters: expected {(peer, '', '', '')}, got {tetraplet} ",
         )
     ctx.record_produced(tetraplet[0], state[2])
     _bind(instr, values, tetraplet, state[2], ctx)

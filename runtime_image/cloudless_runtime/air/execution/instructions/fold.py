@@ -92,9 +92,7 @@ def _scopes_fold(ctx: Context, *, start: bool) -> None:
             scoped.fold_end()
 
 
-def _stream_fold(
-    instr: ast.FoldStream | ast.FoldStreamMap, stream: streams.Stream | None, ctx: Context
-) -> None:
+def _stream_fold(instr: ast.FoldStream | ast.FoldStreamMap, stream: streams.Stream | None, ctx: Context) -> None:
     if stream is None:
         ctx.complete = False
         return
