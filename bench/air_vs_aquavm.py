@@ -21,11 +21,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from cloudless_runtime.air import pipeline
 from cloudless_runtime.air.conformance import (
     Engine,
-    EngineUnavailable,
     InvalidVector,
-    load_engine,
     parse_vector,
     read_vectors,
     run_raw,
@@ -66,14 +65,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     files = [Path(f) for f in args.files] or _existing_defaults()
     try:
         vectors = read_vectors(str(f) for f in files)
-        engine = load_engine()
         aquavm = run_oracle(args.oracle, args.runs, files)
-    except (OSError, VectorFileError, EngineUnavailable, OracleFailed) as error:
+    except (OSError, VectorFileError, OracleFailed) as error:
         print(f"bench: {error}", file=sys.stderr)
         return 2
     if len(aquavm) != len(vectors):
         print(f"bench: the oracle answered {len(aquavm)} vectors out of {len(vectors)}", file=sys.stderr)
         return 2
+    engine: Engine = pipeline.run
     rows = []
     for i, (raw, theirs) in enumerate(zip(vectors, aquavm, strict=True), start=1):
         print(f"[{i}/{len(vectors)}] {theirs.get('name')}", file=sys.stderr, flush=True)

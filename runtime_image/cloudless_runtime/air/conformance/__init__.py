@@ -6,21 +6,19 @@ re-implementation of that network (same keys, services, scheduling and reporting
 """
 
 from cloudless_runtime.air.conformance.compare import compare_outcome
-from cloudless_runtime.air.conformance.engine import Engine, EngineUnavailable, load_engine
+from cloudless_runtime.air.conformance.engine import Engine
 from cloudless_runtime.air.conformance.network import RunOptions, run_raw, run_vector
 from cloudless_runtime.air.conformance.outcome import InvalidVector, VectorOutcome
 from cloudless_runtime.air.conformance.vectors import Vector, VectorError, parse_vector, read_vectors
 
 __all__ = [
     "Engine",
-    "EngineUnavailable",
     "InvalidVector",
     "RunOptions",
     "Vector",
     "VectorError",
     "VectorOutcome",
     "compare_outcome",
-    "load_engine",
     "parse_vector",
     "read_vectors",
     "run_raw",

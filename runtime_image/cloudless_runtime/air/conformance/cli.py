@@ -11,8 +11,9 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from cloudless_runtime.air import pipeline
 from cloudless_runtime.air.conformance.compare import compare_outcome
-from cloudless_runtime.air.conformance.engine import Engine, EngineUnavailable, load_engine
+from cloudless_runtime.air.conformance.engine import Engine
 from cloudless_runtime.air.conformance.javascript import stringify
 from cloudless_runtime.air.conformance.network import (
     DEFAULT_MAX_HOPS,
@@ -30,12 +31,11 @@ USAGE_ERROR = 2
 """Exit status for bad arguments or unreadable files, as argparse and the oracle use."""
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, engine: Engine = pipeline.run) -> int:
     args = _parser().parse_args(argv)
     try:
         vectors = read_vectors(args.files)
-        engine = load_engine()
-    except (OSError, VectorFileError, EngineUnavailable) as error:
+    except (OSError, VectorFileError) as error:
         print(error, file=sys.stderr)
         return USAGE_ERROR
     if args.only:

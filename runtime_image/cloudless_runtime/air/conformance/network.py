@@ -17,7 +17,8 @@ import dataclasses
 import time
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
-from cloudless_runtime.air.conformance.engine import Engine, load_engine
+from cloudless_runtime.air import pipeline
+from cloudless_runtime.air.conformance.engine import Engine
 from cloudless_runtime.air.conformance.javascript import sort_key
 from cloudless_runtime.air.conformance.outcome import (
     Call,
@@ -72,7 +73,7 @@ def run_raw(raw: JValue, engine: Engine, options: RunOptions = RunOptions()) -> 
 
 
 def run_vector(vector: Vector, options: RunOptions = RunOptions(), engine: Engine | None = None) -> VectorOutcome:
-    run = engine or load_engine()
+    run = engine or pipeline.run
     started = time.perf_counter_ns()
     peers = PeerMap(vector.peers)
     services = Services(vector.services, peers)

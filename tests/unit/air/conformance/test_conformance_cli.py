@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from scripted_engine import ScriptedEngine
 
-from cloudless_runtime.air.conformance import EngineUnavailable, cli
+from cloudless_runtime.air.conformance import cli
 
 PROGRAM = json.dumps({"client": [{"next": ["peer_a"]}]})
 GOOD = {"name": "good", "peers": ["client", "peer_a"], "init_peer": "client", "script": PROGRAM}
@@ -25,18 +25,12 @@ EXPECT = {
 }
 
 
-@pytest.fixture
-def use_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "load_engine", ScriptedEngine)
-
-
 def write(tmp_path: Path, *vectors: Any) -> str:
     path = tmp_path / "v.jsonl"
     path.write_text("# vectors\n" + "\n".join(json.dumps(v) for v in vectors) + "\n")
     return str(path)
 
 
-@pytest.mark.usefixtures("use_engine")
 def test_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     vectors = [
         {**GOOD, "expect": EXPECT},
@@ -44,7 +38,7 @@ def test_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         {**GOOD, "name": "none"},
         {"name": "broken"},
     ]
-    assert cli.main(["--check", write(tmp_path, *vectors)]) == 1
+    assert cli.main(["--check", write(tmp_path, *vectors)], engine=ScriptedEngine()) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("PASS good (1 hops, 2 runs, ")
     assert lines[0].endswith(" ms)")
@@ -57,18 +51,16 @@ def test_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ]
 
 
-@pytest.mark.usefixtures("use_engine")
 def test_check_all_passing_with_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, {**GOOD, "expect": EXPECT}, {"name": "broken"})
-    assert cli.main(["--check", "--only", "good", path]) == 0
+    assert cli.main(["--check", "--only", "good", path], engine=ScriptedEngine()) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "1 passed, 0 failed"
 
 
-@pytest.mark.usefixtures("use_engine")
 def test_run_prints_outcome_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ping_pong = json.dumps({"client": [{"next": ["peer_a"]}] * 9, "peer_a": [{"next": ["client"]}] * 9})
     vectors = [{**GOOD, "script": ping_pong, "max_invocations": 2}, {**GOOD, "script": ping_pong}, [1]]
-    assert cli.main(["--max-hops", "2", write(tmp_path, *vectors)]) == 0
+    assert cli.main(["--max-hops", "2", write(tmp_path, *vectors)], engine=ScriptedEngine()) == 0
     first, second, third = (json.loads(line) for line in capsys.readouterr().out.splitlines())
     assert (first["invocations"], first["truncated"]) == (2, "max_invocations")
     assert (second["hops"], second["truncated"]) == (2, "max_hops")
@@ -76,17 +68,8 @@ def test_run_prints_outcome_lines(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert third == {"name": None, "invalid": "vector must be a JSON object"}
 
 
-def test_missing_engine_or_file_is_a_usage_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     assert cli.main([str(tmp_path / "absent.jsonl")]) == 2
-
-    def unavailable() -> None:
-        raise EngineUnavailable("cannot load the AIR engine")
-
-    monkeypatch.setattr(cli, "load_engine", unavailable)
-    assert cli.main([write(tmp_path, GOOD)]) == 2
-    assert "cannot load the AIR engine" in capsys.readouterr().err
 
 
 def test_usage(capsys: pytest.CaptureFixture[str]) -> None:
