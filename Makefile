@@ -6,15 +6,20 @@ ORACLE_SRC := ../shared/avm-oracle
 ORACLE := .cache/avm-oracle
 BENCH_RUNS ?= 5
 
-.PHONY: install test lint bench demo oracle clean toolchains modules
+.PHONY: install test lint bench demo oracle clean toolchains modules k8s
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed k8s
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
+
+# The local cluster's control plane, built from localcluster/k8s's pins into
+# ~/.cache/cloudless/k8s/<hash>/bin: about 10-15 min the first time on 2 cores, then a cache hit.
+k8s: $(VENV)/.installed
+	$(PY) -m cloudless_localcluster.build
 
 # Debian toolchains that build the example Wasm modules from source (C, C++ and Rust to wasm32-wasi).
 TOOLCHAIN_PACKAGES := clang lld wasi-libc libclang-rt-14-dev-wasm32 libc++-14-dev-wasm32 \

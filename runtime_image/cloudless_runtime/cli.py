@@ -11,7 +11,10 @@ from typing import Any
 
 import click
 
-SUBCOMMANDS: dict[str, str] = {"run": "cloudless_runtime.client.cli:run"}
+SUBCOMMANDS: dict[str, str] = {
+    "cluster": "cloudless_localcluster.cli:cluster",
+    "run": "cloudless_runtime.client.cli:run",
+}
 
 
 class _LazyGroup(click.Group):
