@@ -18,21 +18,6 @@ ScalarLookup = Callable[[str], Any]
 """Reads a scalar's JSON value by name (raises VariableNotFound to join)."""
 
 
-def text(lens: ast.Lambda) -> str:
-    """The lens as AquaVM prints it into tetraplets."""
-    if isinstance(lens, ast.Length):
-        return ".length"
-    parts = [".$"]
-    for accessor in lens.accessors:
-        if isinstance(accessor, ast.FieldAccessor):
-            parts.append(f".{accessor.name}")
-        elif isinstance(accessor, ast.IndexAccessor):
-            parts.append(f".[{accessor.index}]")
-        else:
-            parts.append(f".[{accessor.name}]")
-    return "".join(parts)
-
-
 def _index(value: Any, idx: int) -> Any:
     if not isinstance(value, list):
         raise errors.lambda_error(

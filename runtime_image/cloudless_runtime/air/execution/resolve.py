@@ -19,7 +19,7 @@ from cloudless_runtime.air.execution.values import (
     literal_tetraplet,
     with_lens,
 )
-from cloudless_runtime.air.syntax import ast
+from cloudless_runtime.air.syntax import ast, render
 
 
 def resolve(node: ast.Value, ctx: Context) -> tuple[Any, list[Tetraplet]]:
@@ -87,8 +87,8 @@ def _literal(value: Any, ctx: Context, trace_pos: int) -> Value:
 
 def _lensed(tetraplet: Tetraplet, lens: ast.Lambda) -> Tetraplet:
     if isinstance(lens, ast.Length):
-        return ("", "", "", lambdas.text(lens))
-    return with_lens(tetraplet, lambdas.text(lens))
+        return ("", "", "", render.lambda_text(lens))
+    return with_lens(tetraplet, render.lambda_text(lens))
 
 
 def _error(error: InstructionError, lens: ast.Lambda | None, ctx: Context, trace_pos: int) -> Value:
@@ -101,7 +101,7 @@ def _canon(canon: CanonStream, lens: ast.Lambda | None, ctx: Context, trace_pos:
     if lens is None:
         return Value(canon.as_json(), canon.tetraplet, trace_pos)
     if isinstance(lens, ast.Length):
-        return Value(len(canon.values), (ctx.current_peer_id, lambdas.text(lens), "", ""), trace_pos)
+        return Value(len(canon.values), (ctx.current_peer_id, render.lambda_text(lens), "", ""), trace_pos)
     idx = lambdas.stream_index(lens, len(canon.values), ctx.scalar_json)
     element = canon.values[idx]
     result = lambdas.apply_path(element.result, lens.accessors[1:], ctx.scalar_json)
@@ -112,16 +112,16 @@ def _canon_map(canon: CanonMap, lens: ast.Lambda | None, ctx: Context, trace_pos
     if lens is None:
         return Value(canon.as_json(), canon.tetraplet, trace_pos)
     if isinstance(lens, ast.Length):
-        return Value(len(canon.values), (ctx.current_peer_id, "", "", lambdas.text(lens)), trace_pos)
+        return Value(len(canon.values), (ctx.current_peer_id, "", "", render.lambda_text(lens)), trace_pos)
     key = lambdas.canon_map_key(lens, ctx.scalar_json, lambda name: name in ctx.iterables)
     values = lambdas.canon_map_values(canon, key)
     rest = lens.accessors[1:]
     if not rest:
-        return Value([v.result for v in values], (canon.tetraplet[0], "", "", lambdas.text(lens)), trace_pos)
+        return Value([v.result for v in values], (canon.tetraplet[0], "", "", render.lambda_text(lens)), trace_pos)
     idx = lambdas.stream_index(ast.Lens(rest), len(values), ctx.scalar_json)
     element = values[idx]
     result = lambdas.apply_path(element.result, rest[1:], ctx.scalar_json)
-    suffix = lambdas.text(ast.Lens(rest[1:]))[2:] if rest[1:] else ""
+    suffix = render.lambda_text(ast.Lens(rest[1:]))[2:] if rest[1:] else ""
     return Value(result, with_lens(element.tetraplet, suffix), trace_pos)
 
 

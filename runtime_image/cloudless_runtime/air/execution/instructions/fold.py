@@ -6,14 +6,14 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from cloudless_runtime.air.execution import errors, lambdas, streams
+from cloudless_runtime.air.execution import errors, streams
 from cloudless_runtime.air.execution.context import Context, FoldState, Iterable
 from cloudless_runtime.air.execution.instructions.dispatch import execute, handles, trace_failure
 from cloudless_runtime.air.execution.resolve import resolve_one
 from cloudless_runtime.air.execution.values import Tetraplet, Value, with_lens
 from cloudless_runtime.air.merge.automata import FoldFSM
 from cloudless_runtime.air.merge.keeper import TraceError
-from cloudless_runtime.air.syntax import ast
+from cloudless_runtime.air.syntax import ast, render
 
 
 def _elements(array: Any, expression: str, tetraplet: Tetraplet, trace_pos: int) -> list[Value]:
@@ -33,18 +33,18 @@ def _scalar_items(instr: ast.FoldScalar, ctx: Context) -> list[Value]:
             value = ctx.scalar_value(iterable.name)
             return _elements(value.result, iterable.name, value.tetraplet, value.trace_pos)
         selected = resolve_one(iterable, ctx, 0)
-        return _elements(selected.result, lambdas.text(iterable.lens), selected.tetraplet, 0)
+        return _elements(selected.result, render.lambda_text(iterable.lens), selected.tetraplet, 0)
     if type(iterable) is ast.CanonStream:
         assert isinstance(iterable, ast.CanonStream)
         if iterable.lens is None:
             return list(ctx.canon(iterable.name).values)
         selected = resolve_one(iterable, ctx, 0)
-        return _elements(selected.result, lambdas.text(iterable.lens), selected.tetraplet, 0)
+        return _elements(selected.result, render.lambda_text(iterable.lens), selected.tetraplet, 0)
     assert isinstance(iterable, ast.CanonMap)
     if iterable.lens is None:
         return list(ctx.canon_map(iterable.name).values)
     selected = resolve_one(iterable, ctx, 0)
-    return _elements(selected.result, lambdas.text(iterable.lens), selected.tetraplet, 0)
+    return _elements(selected.result, render.lambda_text(iterable.lens), selected.tetraplet, 0)
 
 
 @handles(ast.FoldScalar)
