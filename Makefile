@@ -54,13 +54,16 @@ test: install modules
 	$(PY) -m pytest -q
 
 lint: install
-	$(VENV)/bin/ruff check runtime_image localcluster tests bench
-	$(VENV)/bin/ruff format --check runtime_image localcluster tests bench
+	$(VENV)/bin/ruff check runtime_image localcluster operator tests bench
+	$(VENV)/bin/ruff format --check runtime_image localcluster operator tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
 bench: install oracle
 	$(PY) -m bench.air_vs_aquavm --oracle $(ORACLE) --runs $(BENCH_RUNS)
+	$(PY) -m bench.particle_roundtrip --oracle $(ORACLE) --runs 100
+	$(PY) -m bench.marine_call
+	$(PY) -m bench.matcher
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

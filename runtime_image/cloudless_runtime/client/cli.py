@@ -1,5 +1,10 @@
 """`cloudless run SCRIPT.air --relay ADDR [--data name=json]...`: run a script through a relay and
-print what it answers (one JSON line per `callbackSrv.response`)."""
+print what it answers (one JSON line per `callbackSrv.response`).
+
+Without `--key-file` every run is a new, throwaway identity. With it, the identity is kept: the
+file is loaded, or made on first use (its peer id is told on stderr), so the same client is the
+same init peer across runs, as services that check their caller expect.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import orjson
 
 from cloudless_runtime import identity
 from cloudless_runtime.client import local, relay
-from cloudless_runtime.runtime_server import keyfile
+from cloudless_runtime.identity import keyfile
 
 
 def _data(pairs: tuple[str, ...]) -> dict[str, local.JValue]:
@@ -27,11 +32,28 @@ def _data(pairs: tuple[str, ...]) -> dict[str, local.JValue]:
     return values
 
 
+def _keys(key_file: pathlib.Path | None) -> identity.KeyPair:
+    if key_file is None:
+        return identity.KeyPair.generate()
+    try:
+        if key_file.exists():
+            return keyfile.load(key_file)
+        made = keyfile.make(key_file)
+    except keyfile.BadKeyFile as e:
+        raise click.ClickException(str(e)) from None
+    except OSError as e:
+        raise click.ClickException(f"{key_file}: cannot make a key file: {e.strerror}") from None
+    click.echo(f"made a new identity in {key_file}: {made.peer_id}", err=True)
+    return made
+
+
 @click.command()
 @click.argument("script", type=click.Path(exists=True, dir_okay=False, path_type=pathlib.Path))
 @click.option("--relay", "relay_address", required=True, help="the relay router, host:port")
 @click.option("--data", "data", multiple=True, help="name=JSON, served by getDataSrv.name (repeatable)")
-@click.option("--key-file", type=click.Path(dir_okay=False, path_type=pathlib.Path), help="hex Ed25519 seed")
+@click.option(
+    "--key-file", type=click.Path(dir_okay=False, path_type=pathlib.Path), help="identity to use; made if missing"
+)
 @click.option("--timeout", "timeout_s", default=30.0, show_default=True, help="seconds to wait for the answer")
 @click.option("--ttl", "ttl_ms", default=60_000, show_default=True, help="particle time to live, ms")
 def run(
@@ -44,12 +66,12 @@ def run(
     ttl_ms: int,
 ) -> None:
     """Run an AIR script through a relay and print its answers."""
-    keys = keyfile.load(key_file) if key_file else None
+    keys = _keys(key_file)
     try:
         result = relay.run(
             script.read_text(),
             relay=relay_address,
-            keys=keys or identity.KeyPair.generate(),
+            keys=keys,
             data=_data(data),
             ttl_ms=ttl_ms,
             timeout_s=timeout_s,

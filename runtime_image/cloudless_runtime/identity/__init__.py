@@ -1,7 +1,7 @@
 """Peer identity: Ed25519 key pairs and the libp2p peer ids that name them.
 
 A peer id embeds its Ed25519 public key, so a signature can be checked knowing only who claims to
-have made it; no key directory is needed.
+have made it; no key directory is needed. Key files (`keyfile`) hold a peer's seed on disk.
 """
 
 from cloudless_runtime.identity.keys import KeyPair, verify

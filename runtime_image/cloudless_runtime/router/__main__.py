@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 import pathlib
 import signal
 import threading
 
 import click
+import prometheus_client
 
-from cloudless_runtime.router import addressbook, runtime_client, server
-from cloudless_runtime.runtime_server import keyfile
+from cloudless_runtime.identity import keyfile
+from cloudless_runtime.router import addressbook, metrics, runtime_client, server
+from cloudless_runtime.telemetry import logs, options
 
 
 @click.command()
@@ -18,23 +19,48 @@ from cloudless_runtime.runtime_server import keyfile
 @click.option("--runtime", "runtime_address", default="127.0.0.1:7100", show_default=True, help="the runtime API")
 @click.option("--key-file", type=click.Path(path_type=pathlib.Path), required=True, help="hex Ed25519 seed")
 @click.option("--address-book", type=click.Path(path_type=pathlib.Path), help="JSON address book, reloaded on change")
-def main(listen: str, runtime_address: str, key_file: pathlib.Path, address_book: pathlib.Path | None) -> None:
+@options.options
+def main(
+    listen: str,
+    runtime_address: str,
+    key_file: pathlib.Path,
+    address_book: pathlib.Path | None,
+    *,
+    metrics_address: str | None,
+    log_format: logs.Format,
+    log_level: str,
+) -> None:
     """Serve cloudless.v1.Peer: verify, interpret and forward particles."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        keys = keyfile.load(key_file)
+    except keyfile.BadKeyFile as e:
+        raise click.ClickException(str(e)) from None
+    counters = metrics.RouterMetrics(prometheus_client.REGISTRY)
+    endpoint = options.start(
+        component="router",
+        peer_id=keys.peer_id,
+        metrics_address=metrics_address,
+        log_format=log_format,
+        log_level=log_level,
+        registry=counters.registry,
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     runtime = runtime_client.RuntimeClient(runtime_address)
     config = server.Config(
-        keys=keyfile.load(key_file),
+        keys=keys,
         listen=listen,
         runtime=runtime,
         book=addressbook.AddressBook(path=address_book),
+        metrics=counters,
     )
     running = server.serve(config)
     stop.wait()
     running.stop()
     runtime.close()
+    if endpoint is not None:
+        endpoint.stop()
 
 
 if __name__ == "__main__":

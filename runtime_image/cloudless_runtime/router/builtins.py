@@ -1,12 +1,17 @@
 """The builtin services every peer offers to AIR scripts, under Fluence's names and conventions.
 
-`peer.*` (identify, timestamp_ms, timestamp_sec), `op.*` (noop, identity, array, concat,
+`peer.*` (identify, timestamp_ms, timestamp_sec, connect), `op.*` (noop, identity, array, concat,
 array_length, concat_strings), `srv.*` (create, list, remove), `dist.*` (add_module,
 add_blueprint, make_blueprint), `sig.*` (sign, verify, get_peer_id) and `subnet.resolve`. Arguments
 and results are the JSON values nox uses: `dist.add_module(wasm_base64, {name})`, results like
 `sig.sign`'s `{success, signature: ?[]u8, error: []string}`. A failure raises `BuiltinError`; the
 dispatcher answers it as a service error (ret_code 1, the message as a JSON string), as nox does.
-No I/O beyond the runtime and address book it is given; no gRPC.
+No I/O beyond the runtime, address book and reachability probe it is given; no gRPC.
+
+`peer.connect(peer_id, ?multiaddrs)` says whether a peer answers now, as nox's does. A particle
+sent to an unreachable peer is lost (the relay only records the failure), so a script that wants
+failover asks first, on its relay, and lets `xor` move on:
+`(seq (call relay ("peer" "connect") [p] up) (match up true (call p (...))))`.
 """
 
 from __future__ import annotations
@@ -49,17 +54,21 @@ class Builtins:
         clock: particle.Clock,
         runtime: runtime.Runtime,
         book: addressbook.AddressBook,
+        reachable: Callable[[str], bool],
         external_addresses: Sequence[str] = (),
     ) -> None:
+        """`reachable(address)` probes a peer's router at its address book address."""
         self._keys = keys
         self._clock = clock
         self._runtime = runtime
         self._book = book
+        self._reachable = reachable
         self._addresses = list(external_addresses)
         self._table: dict[tuple[str, str], Callable[[list[JValue], Context], JValue]] = {
             ("peer", "identify"): lambda args, ctx: self._identify(),
             ("peer", "timestamp_ms"): lambda args, ctx: self._clock(),
             ("peer", "timestamp_sec"): lambda args, ctx: self._clock() // 1000,
+            ("peer", "connect"): lambda args, ctx: self._connect(args),
             ("op", "noop"): lambda args, ctx: "",
             ("op", "identity"): lambda args, ctx: _identity(args),
             ("op", "array"): lambda args, ctx: list(args),
@@ -97,6 +106,15 @@ class Builtins:
             "spell_version": "",
             "allowed_effectors": {},
         }
+
+    def _connect(self, args: list[JValue]) -> JValue:
+        if len(args) not in (1, 2):
+            raise BuiltinError(f"peer.connect takes a peer id and optional multiaddrs, got {len(args)} arguments")
+        peer_id = _string(args[0])
+        if peer_id == self._keys.peer_id:
+            return True
+        entry = self._book.lookup(peer_id)
+        return entry is not None and self._reachable(entry.address)
 
     def _srv_create(self, args: list[JValue], context: Context) -> JValue:
         (blueprint_id,) = _exactly(args, 1, "srv.create")

@@ -3,7 +3,8 @@
 Answers follow nox: a success is ret_code 0 with the JSON result; a builtin failure is ret_code 1
 with the message as a JSON string; a Marine failure carries the Marine error code (docs/abi.md)
 so that scripts (`xor`, `%last_error%`) see why. The tetraplets of the request go to the Marine
-service unchanged, so a module can check where each argument came from.
+service unchanged, so a module can check where each argument came from. Each call is timed into
+the router's metrics by kind (builtin or marine).
 """
 
 from __future__ import annotations
@@ -11,17 +12,25 @@ from __future__ import annotations
 import orjson
 
 from cloudless_runtime import air
-from cloudless_runtime.router import builtins, particle, runtime
+from cloudless_runtime.router import builtins, metrics, particle, runtime
 
 
 class LocalServices:
-    def __init__(self, *, builtins: builtins.Builtins, runtime: runtime.Runtime, host_id: str) -> None:
+    def __init__(
+        self, *, builtins: builtins.Builtins, runtime: runtime.Runtime, host_id: str, metrics: metrics.RouterMetrics
+    ) -> None:
         self._builtins = builtins
         self._runtime = runtime
         self._host_id = host_id
+        self._metrics = metrics
 
     def call(self, request: air.CallRequest, served: particle.Particle) -> air.CallResult:
-        if request.service_id in self._builtins.services:
+        kind: metrics.CallKind = "builtin" if request.service_id in self._builtins.services else "marine"
+        with self._metrics.calls.labels(kind).time():
+            return self._call(request, served, kind=kind)
+
+    def _call(self, request: air.CallRequest, served: particle.Particle, *, kind: metrics.CallKind) -> air.CallResult:
+        if kind == "builtin":
             try:
                 value = self._builtins.call(
                     request.service_id,

@@ -7,6 +7,7 @@ stores the new data whatever the outcome (nox's rule), hands the particle to eac
 back to its own queue when the next peer is this one), serves the call requests locally and runs
 the engine again with their results, until a run asks for no more calls. Actors are dropped
 when their particle expires. Nothing a particle does escapes a step: errors are recorded.
+Every engine run is timed into the router's metrics.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from concurrent import futures
 from typing import Protocol
 
 from cloudless_runtime import air, identity
-from cloudless_runtime.router import calls, failures, particle
+from cloudless_runtime.router import calls, failures, metrics, particle
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,12 @@ class Dispatcher:
         services: calls.LocalServices,
         outbox: Outbox,
         journal: failures.Journal,
+        metrics: metrics.RouterMetrics,
         clock: particle.Clock = particle.wall_clock,
         max_workers: int = 8,
     ) -> None:
         self._keys = keys
+        self._metrics = metrics
         self._services = services
         self._outbox = outbox
         self._journal = journal
@@ -89,7 +92,7 @@ class Dispatcher:
             try:
                 self._step(actor, data)
             except Exception as e:  # a bug in a step must not kill the worker or other particles
-                log.exception("particle %s: step failed", actor.header.id)
+                log.exception("particle %s: step failed", actor.header.id, extra={"particle_id": actor.header.id})
                 self._journal.record(
                     failures.Failure(actor.header.id, "interpretation", "host_error", f"{type(e).__name__}: {e}")
                 )
@@ -110,8 +113,17 @@ class Dispatcher:
         current = data
         results: dict[int, air.CallResult] = {}
         while True:
-            outcome = air.run(header.script, actor.prev_data, current, params, results)
+            with self._metrics.interpretation.time():
+                outcome = air.run(header.script, actor.prev_data, current, params, results)
             actor.prev_data = outcome.data
+            log.debug(
+                "particle %s: ran, ret_code %d, %d next peers, %d calls",
+                header.id,
+                outcome.ret_code,
+                len(outcome.next_peer_pks),
+                len(outcome.call_requests),
+                extra={"particle_id": header.id},
+            )
             if outcome.ret_code != 0:
                 self._journal.record(
                     failures.Failure(header.id, "interpretation", f"air:{outcome.ret_code}", outcome.error_message)

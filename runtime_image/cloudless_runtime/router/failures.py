@@ -1,7 +1,8 @@
 """The router's failure record: particles it could not run or deliver, and why.
 
-Each entry is also logged; the record keeps the latest `capacity` so that an operator (or a test)
-can ask "what happened to particle X" without searching logs. Thread-safe; no I/O.
+Each entry is also logged (with its particle id as a structured field) and shown to an optional
+observer (the router's metrics count them); the record keeps the latest `capacity` so that an
+operator (or a test) can ask "what happened to particle X" without searching logs. Thread-safe; no I/O.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import collections
 import dataclasses
 import logging
 import threading
+from collections.abc import Callable
 from typing import Literal
 
 log = logging.getLogger(__name__)
@@ -29,9 +31,10 @@ class Failure:
 
 
 class Journal:
-    def __init__(self, capacity: int = 10_000) -> None:
+    def __init__(self, capacity: int = 10_000, *, observer: Callable[[Failure], None] | None = None) -> None:
         self._entries: collections.deque[Failure] = collections.deque(maxlen=capacity)
         self._lock = threading.Lock()
+        self._observer = observer
 
     def record(self, failure: Failure) -> None:
         log.warning(
@@ -42,9 +45,12 @@ class Journal:
             failure.peer_id or "-",
             failure.attempts,
             failure.detail,
+            extra={"particle_id": failure.particle_id, "stage": failure.stage, "reason": failure.reason},
         )
         with self._lock:
             self._entries.append(failure)
+        if self._observer is not None:
+            self._observer(failure)
 
     def entries(self, particle_id: str | None = None) -> list[Failure]:
         with self._lock:

@@ -5,6 +5,7 @@ gRPC health checks, and the gRPC transport its forwarder sends through.
 dispatcher (`dispatch`), local services (`calls`, `builtins`, the runtime client), forwarding with
 retries (`forwarding`) and the address book. A rejected particle is answered with a status code
 and its reason in trailing metadata (`wire.REASON_KEY`), or a `Rejected` message on a session.
+What arrives, is refused and is handed on is counted in `Config.metrics`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from cloudless_runtime.router import (
     dispatch,
     failures,
     forwarding,
+    metrics,
     particle,
     runtime,
     sessions,
@@ -57,6 +59,8 @@ class Config:
     book: addressbook.AddressBook
     clock: particle.Clock = particle.wall_clock
     limits: particle.Limits = dataclasses.field(default_factory=particle.Limits)
+    metrics: metrics.RouterMetrics = dataclasses.field(default_factory=metrics.RouterMetrics)
+    """A fresh registry by default; the sidecar passes one over the process-wide registry."""
     max_workers: int = 32
     forward_attempts: int = 3
     forward_backoff_s: float = 0.2
@@ -69,14 +73,33 @@ class GrpcTransport:
     def __init__(self, *, max_message_bytes: int) -> None:
         self._stubs: dict[str, tuple[grpc.Channel, particle_pb2_grpc.PeerStub]] = {}
         self._lock = threading.Lock()
-        self._options = [("grpc.max_send_message_length", max_message_bytes)]
+        self._options = [
+            ("grpc.max_send_message_length", max_message_bytes),
+            # A restarted peer must be reachable again within our own retries, not gRPC's default
+            # reconnect backoff of up to two minutes.
+            ("grpc.initial_reconnect_backoff_ms", 200),
+            ("grpc.max_reconnect_backoff_ms", 2000),
+        ]
 
-    def _stub(self, address: str) -> particle_pb2_grpc.PeerStub:
+    def _channel(self, address: str) -> tuple[grpc.Channel, particle_pb2_grpc.PeerStub]:
         with self._lock:
             if address not in self._stubs:
                 channel = grpc.insecure_channel(address, options=self._options)
                 self._stubs[address] = (channel, particle_pb2_grpc.PeerStub(channel))
-            return self._stubs[address][1]
+            return self._stubs[address]
+
+    def _stub(self, address: str) -> particle_pb2_grpc.PeerStub:
+        return self._channel(address)[1]
+
+    def reachable(self, address: str, *, timeout_s: float = 2.0) -> bool:
+        """Whether the router at `address` answers a health check as SERVING within the time."""
+        channel, _ = self._channel(address)
+        request = health_pb2.HealthCheckRequest(service=SERVICE_NAME)
+        try:
+            answer = health_pb2_grpc.HealthStub(channel).Check(request, timeout=timeout_s)
+        except grpc.RpcError:
+            return False
+        return bool(answer.status == health_pb2.HealthCheckResponse.SERVING)
 
     def send(self, address: str, message: particle.Particle, *, timeout_s: float) -> None:
         try:
@@ -107,7 +130,8 @@ class Router:
         self.config = config
         self.address = address
         self.peer_id = config.keys.peer_id
-        self.journal = failures.Journal()
+        self.metrics = config.metrics
+        self.journal = failures.Journal(observer=self.metrics.failure)
         self.validator = particle.Validator(limits=config.limits, clock=config.clock)
         self.sessions = sessions.Sessions()
         self.transport = GrpcTransport(max_message_bytes=_max_message(config.limits))
@@ -125,17 +149,23 @@ class Router:
             clock=config.clock,
             runtime=config.runtime,
             book=config.book,
+            reachable=self.transport.reachable,
             external_addresses=[address],
         )
         self.dispatcher = dispatch.Dispatcher(
             keys=config.keys,
-            services=calls.LocalServices(builtins=local, runtime=config.runtime, host_id=self.peer_id),
+            services=calls.LocalServices(
+                builtins=local, runtime=config.runtime, host_id=self.peer_id, metrics=self.metrics
+            ),
             outbox=self,
             journal=self.journal,
+            metrics=self.metrics,
             clock=config.clock,
         )
-        self.rejections: dict[str, int] = {}
-        self._count_lock = threading.Lock()
+
+    @property
+    def rejections(self) -> dict[str, int]:
+        return self.metrics.rejections()
 
     def accept(self, message: particle.Particle, *, session: sessions.Mailbox | None = None) -> None:
         """Validates and queues a particle; raises `particle.Rejected` (and counts it) when bad.
@@ -143,12 +173,17 @@ class Router:
         A particle that came over a client session binds that session to its init peer first, so
         the particle's way back to its client is known before it runs.
         """
+        self.metrics.received.labels("peer" if session is None else "client").inc()
         try:
             self.validator.check(message)
         except particle.Rejected as e:
-            with self._count_lock:
-                self.rejections[e.reason] = self.rejections.get(e.reason, 0) + 1
-            log.info("particle %s rejected: %s", message.id, e)
+            self.metrics.rejected.labels(e.reason).inc()
+            log.info(
+                "particle %s rejected: %s",
+                message.id,
+                e,
+                extra={"particle_id": message.id, "init_peer_id": message.init_peer_id, "reason": e.reason},
+            )
             raise
         if session is not None:
             self.sessions.bind(message.init_peer_id, session)
@@ -157,8 +192,15 @@ class Router:
     def send(self, peer_id: str, message: particle.Particle) -> object:
         """`dispatch.Outbox`: a connected client gets it over its session, any other peer by address."""
         if self.sessions.push(peer_id, message):
+            self.metrics.forwarded.labels("client").inc()
             return None
-        return self.forwarder.send(peer_id, message)
+        delivery = self.forwarder.send(peer_id, message)
+        delivery.add_done_callback(self._count_delivery)
+        return delivery
+
+    def _count_delivery(self, delivery: futures.Future[bool]) -> None:
+        if not delivery.cancelled() and delivery.result():
+            self.metrics.forwarded.labels("peer").inc()
 
     def close(self) -> None:
         self.dispatcher.close()

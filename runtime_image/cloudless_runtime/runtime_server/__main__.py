@@ -8,9 +8,14 @@ import signal
 import threading
 
 import click
+import prometheus_client
 
 from cloudless_runtime import marine
-from cloudless_runtime.runtime_server import keyfile, server
+from cloudless_runtime.identity import keyfile
+from cloudless_runtime.runtime_server import metrics, server
+from cloudless_runtime.telemetry import logs, options
+
+log = logging.getLogger(__name__)
 
 
 @click.command()
@@ -18,18 +23,41 @@ from cloudless_runtime.runtime_server import keyfile, server
 @click.option("--listen", default="127.0.0.1:7100", show_default=True, help="host:port or unix:/path")
 @click.option("--key-file", type=click.Path(path_type=pathlib.Path), required=True, help="hex Ed25519 seed")
 @click.option("--create-key", is_flag=True, help="make the key file if it does not exist")
-def main(state_dir: pathlib.Path, listen: str, key_file: pathlib.Path, create_key: bool) -> None:
+@options.options
+def main(
+    state_dir: pathlib.Path,
+    listen: str,
+    key_file: pathlib.Path,
+    create_key: bool,
+    *,
+    metrics_address: str | None,
+    log_format: logs.Format,
+    log_level: str,
+) -> None:
     """Serve the cloudless.v1.Runtime API and gRPC health checks."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    keys = keyfile.load(key_file, create=create_key)
+    try:
+        keys = keyfile.load(key_file, create=create_key)
+    except keyfile.BadKeyFile as e:
+        raise click.ClickException(str(e)) from None
+    counters = metrics.RuntimeMetrics(prometheus_client.REGISTRY)
+    endpoint = options.start(
+        component="runtime",
+        peer_id=keys.peer_id,
+        metrics_address=metrics_address,
+        log_format=log_format,
+        log_level=log_level,
+        registry=counters.registry,
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     with marine.Host(state_dir, keys=keys) as host:
-        running = server.serve(host, address=listen)
-        logging.info("runtime of peer %s listening on %s", keys.peer_id, running.address)
+        running = server.serve(host, address=listen, metrics=counters)
+        log.info("runtime of peer %s listening on %s", keys.peer_id, running.address)
         stop.wait()
         running.stop()
+    if endpoint is not None:
+        endpoint.stop()
 
 
 if __name__ == "__main__":

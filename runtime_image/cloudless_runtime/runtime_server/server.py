@@ -15,6 +15,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from cloudless_runtime import marine
 from cloudless_runtime.proto._gen.cloudless.v1 import runtime_pb2, runtime_pb2_grpc
+from cloudless_runtime.runtime_server import metrics as runtime_metrics
 from cloudless_runtime.runtime_server import servicer
 
 SERVICE_NAME = runtime_pb2.DESCRIPTOR.services_by_name["Runtime"].full_name
@@ -36,15 +37,22 @@ class Running:
         self.server.stop(grace_s).wait()
 
 
-def serve(host: marine.Host, *, address: str, max_workers: int = 16) -> Running:
-    """Starts serving `host` on `address`; raises RuntimeError if the address cannot be bound."""
+def serve(
+    host: marine.Host, *, address: str, max_workers: int = 16, metrics: runtime_metrics.RuntimeMetrics | None = None
+) -> Running:
+    """Starts serving `host` on `address`; raises RuntimeError if the address cannot be bound.
+
+    Without `metrics` the calls are counted in a registry of their own, which nobody scrapes.
+    """
     options = [
         ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
         ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
         ("grpc.so_reuseport", 0),
     ]
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers), options=options)
-    runtime_pb2_grpc.add_RuntimeServicer_to_server(servicer.RuntimeServicer(host), server)
+    runtime_pb2_grpc.add_RuntimeServicer_to_server(
+        servicer.RuntimeServicer(host, metrics=metrics or runtime_metrics.RuntimeMetrics()), server
+    )
     checks = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(checks, server)
     port = server.add_insecure_port(address)

@@ -3,6 +3,7 @@
 Changes to the host's tables (modules, blueprints, services) are serialised by one lock, because
 the host's dictionaries are not meant for concurrent writers; calls are not, since each service
 already serves one call at a time under its own lock and different services run in parallel.
+Every call is counted and timed in the server's `metrics.RuntimeMetrics`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import NoReturn, TypeVar
 
@@ -18,7 +20,7 @@ import orjson
 
 from cloudless_runtime import marine
 from cloudless_runtime.proto._gen.cloudless.v1 import runtime_pb2, runtime_pb2_grpc
-from cloudless_runtime.runtime_server import convert, status
+from cloudless_runtime.runtime_server import convert, metrics, status
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +55,9 @@ def _answering(
 class RuntimeServicer(runtime_pb2_grpc.RuntimeServicer):
     """The runtime API of one peer's Marine host."""
 
-    def __init__(self, host: marine.Host) -> None:
+    def __init__(self, host: marine.Host, *, metrics: metrics.RuntimeMetrics) -> None:
         self._host = host
+        self._metrics = metrics
         self._tables = threading.Lock()
 
     @_answering
@@ -103,12 +106,16 @@ class RuntimeServicer(runtime_pb2_grpc.RuntimeServicer):
 
     @_answering
     def Call(self, request: runtime_pb2.CallRequest, context: grpc.ServicerContext) -> runtime_pb2.CallResponse:
-        outcome = self._host.call(
-            request.service_id,
-            request.function_name,
-            convert.arguments(request.arguments_json),
-            call_parameters=convert.call_parameters(request.call_parameters),
-        )
+        service_id, function = request.service_id, request.function_name
+        arguments = convert.arguments(request.arguments_json)
+        call_parameters = convert.call_parameters(request.call_parameters)
+        started = time.perf_counter()
+        try:
+            outcome = self._host.call(service_id, function, arguments, call_parameters=call_parameters)
+        except marine.MarineError as e:
+            self._metrics.failed(service_id, function, error=e, seconds=time.perf_counter() - started)
+            raise
+        self._metrics.succeeded(service_id, function, fuel=outcome.fuel, seconds=time.perf_counter() - started)
         return runtime_pb2.CallResponse(
             result_json=orjson.dumps(outcome.value).decode(),
             fuel=outcome.fuel,

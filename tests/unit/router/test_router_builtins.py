@@ -53,7 +53,9 @@ def fake() -> FakeRuntime:
 @pytest.fixture
 def services(fake: FakeRuntime) -> builtins.Builtins:
     book = addressbook.AddressBook([addressbook.Entry(KEYS.peer_id, "127.0.0.2:7001", subnet="deal-1")])
-    return builtins.Builtins(keys=KEYS, clock=lambda: 1_700_000_123_456, runtime=fake, book=book)
+    return builtins.Builtins(
+        keys=KEYS, clock=lambda: 1_700_000_123_456, runtime=fake, book=book, reachable=lambda a: a == "127.0.0.2:7001"
+    )
 
 
 def _call(services: builtins.Builtins, name: str, *args: object, init: identity.KeyPair = OWNER) -> object:
@@ -108,3 +110,10 @@ def test_sig_and_subnet(services: builtins.Builtins) -> None:
     }
     resolved = _call(services, "subnet.resolve", "other")
     assert isinstance(resolved, dict) and resolved["workers"] == []
+
+
+def test_peer_connect_probes_the_address_book_address(services: builtins.Builtins) -> None:
+    assert _call(services, "peer.connect", KEYS.peer_id) is True
+    assert _call(services, "peer.connect", OWNER.peer_id, []) is False  # not in the book
+    with pytest.raises(builtins.BuiltinError, match=r"peer\.connect takes"):
+        _call(services, "peer.connect")

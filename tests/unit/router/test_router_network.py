@@ -136,3 +136,20 @@ def test_an_unreachable_peer_leaves_a_failure_record(start_router: StartRouter, 
         time.sleep(0.05)
     (failure,) = relay.router.journal.entries()
     assert (failure.stage, failure.reason, failure.peer_id, failure.attempts) == ("delivery", "unreachable", ghost, 3)
+
+
+def test_peer_connect_tells_a_live_router_from_a_dead_address(
+    start_router: StartRouter, book: addressbook.AddressBook
+) -> None:
+    relay, other = start_router(), start_router()
+    ghost = identity.KeyPair.generate().peer_id
+    book.replace([*book.entries(), addressbook.Entry(ghost, "127.0.0.1:1")])
+    script = f"""
+    (seq
+      (seq
+        (call "{relay.peer_id}" ("peer" "connect") ["{other.peer_id}"] live)
+        (call "{relay.peer_id}" ("peer" "connect") ["{ghost}"] dead))
+      (call %init_peer_id% ("callbackSrv" "response") [live dead]))
+    """
+    result = client.run(script, relay=relay.address, keys=identity.KeyPair.generate(), timeout_s=TIMEOUT)
+    assert result.responses == [[True, False]]
