@@ -1,0 +1,44 @@
+"""Operator settings: the marketplace parameters every pure layer reads, in one frozen value.
+
+Defaults follow the Fluence figures in shared/reference/fluence-market.md (2 epochs of prepaid
+deposit; 60 s epochs for demos). `from_env` reads `CLOUDLESS_*` variables so the Helm chart and
+the local demo configure the operator the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from cloudless_operator.models import errors
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Settings:
+    epoch_seconds: int = 60
+    min_deposit_epochs: int = 2
+    """A deal's deposit must cover this many epochs of targetWorkers; below it the balance is SMALL."""
+    units_per_node: int | None = None
+    """`cloudless cu sync` creates at most this many units per node (None: as many as capacity holds)."""
+
+    def __post_init__(self) -> None:
+        if self.epoch_seconds < 1 or self.min_deposit_epochs < 1:
+            raise ValueError(f"epoch_seconds and min_deposit_epochs must be positive: {self}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Settings from `CLOUDLESS_EPOCH_SECONDS`, `CLOUDLESS_MIN_DEPOSIT_EPOCHS`, `CLOUDLESS_UNITS_PER_NODE`."""
+        values: dict[str, int] = {}
+        for field, variable in (
+            ("epoch_seconds", "CLOUDLESS_EPOCH_SECONDS"),
+            ("min_deposit_epochs", "CLOUDLESS_MIN_DEPOSIT_EPOCHS"),
+            ("units_per_node", "CLOUDLESS_UNITS_PER_NODE"),
+        ):
+            text = environ.get(variable)
+            if text is None:
+                continue
+            try:
+                values[field] = int(text)
+            except ValueError:
+                raise errors.MalformedBody(variable, f"expected an integer, got {text!r}") from None
+        return cls(**values)
