@@ -43,20 +43,27 @@ def _say(line: str) -> None:
 @click.group()
 def cluster() -> None:
     """A real Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager,
-    kube-scheduler) running as local processes on 127.0.0.1."""
+    kube-scheduler) and a node agent that runs pods as processes, all on 127.0.0.1."""
 
 
 @cluster.command()
 @_state_option
 @_bin_option
 @click.option("--reset", is_flag=True, help="Stop the cluster and wipe its state folder first: a brand-new cluster.")
-def up(state_dir: Path | None, bin_dir: Path | None, reset: bool) -> None:
-    """Start the control plane (or whatever part of it is not running) and wait until it is ready."""
+@click.option(
+    "--nodes",
+    type=click.IntRange(1, 254),
+    default=1,
+    show_default=True,
+    help="How many Nodes the node agent registers (each runs pods as local processes).",
+)
+def up(state_dir: Path | None, bin_dir: Path | None, reset: bool, nodes: int) -> None:
+    """Start the control plane and the node agent (whatever is not running) and wait until they are ready."""
     local = _cluster(state_dir, bin_dir)
     try:
         if reset:
             local.reset(_say)
-        local.up(_say)
+        local.up(_say, nodes=nodes)
     except StartupError as error:
         _say(f"error: {error}")
         _say(f"--- last lines of {error.log_file} ---")

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import kubeconfig, processes
+from .agent import checkpoint
 from .components import ORDER, SERVICE_CIDR, Component, control_plane
 from .health import Health, probe
 from .pki import ClusterPKI, ensure_cluster_pki
-from .state import LOOPBACK, StateDir
+from .state import LOOPBACK, PORT_NAMES, StateDir
 
 Progress = Callable[[str], None]
 
@@ -32,6 +33,7 @@ PORTS_OF = {
     "kube-apiserver": ("apiserver",),
     "kube-controller-manager": ("controller-manager",),
     "kube-scheduler": ("scheduler",),
+    "node-agent": ("kubelet",),
 }
 REQUIRED_BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
 LOG_TAIL_LINES = 40
@@ -83,7 +85,7 @@ class LocalCluster:
     def components(self) -> dict[str, Component] | None:
         """The components as configured by the last `up`, or None if this state folder never ran."""
         ports = self.state.load_ports()
-        if ports is None:
+        if ports is None or set(ports) != set(PORT_NAMES):
             return None
         return control_plane(self.state, self._pki(), ports)
 
@@ -121,7 +123,7 @@ class LocalCluster:
         self.state.wipe()
         progress(f"wiped {self.state.root}")
 
-    def up(self, progress: Progress) -> None:
+    def up(self, progress: Progress, *, nodes: int = 1) -> None:
         bin_dir = self._check_binaries()
         with self._locked():
             self.state.create()
@@ -142,7 +144,7 @@ class LocalCluster:
             )
             started: list[str] = []
             try:
-                for name, component in control_plane(self.state, pki, ports).items():
+                for name, component in control_plane(self.state, pki, ports, nodes=nodes).items():
                     self._bring_up(component, bin_dir, name in already, progress)
                     if name not in already:
                         started.append(name)
@@ -198,13 +200,20 @@ class LocalCluster:
             time.sleep(0.25)
 
     def down(self, progress: Progress) -> list[str]:
-        """Stop every component, last started first; keep the state folder. Returns what was stopped."""
+        """Stop every component, last started first, then the pods' processes; keep the state folder.
+
+        The agent leaves containers running when it stops (as a kubelet does, so a restarted agent
+        re-adopts them); `down` means the whole cluster, so their processes are stopped here, and the
+        next `up` starts them again (counted as restarts). Returns the components that were stopped.
+        """
         stopped: list[str] = []
         with self._locked():
             for name in reversed(ORDER):
                 if processes.stop(self.state.pid_file(name)):
                     progress(f"{name}: stopped")
                     stopped.append(name)
+            if count := checkpoint.kill_all(self.state.root / "agent" / "pods"):
+                progress(f"pods: stopped {count} container processes")
         return stopped
 
     def status(self) -> list[ComponentStatus]:

@@ -9,6 +9,7 @@ wait at startup.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from .pki import ClusterPKI
 from .state import LOOPBACK, StateDir
 
 #: Start order; `down` stops in reverse. Each waits for the previous one's health.
-ORDER = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
+ORDER = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "node-agent")
 
 #: Where pods' ClusterIPs come from; the apiserver's serving certificate carries its first address.
 SERVICE_CIDR = "10.0.0.0/24"
@@ -55,8 +56,8 @@ def _url(port: int, path: str) -> str:
     return f"https://{LOOPBACK}:{port}{path}"
 
 
-def control_plane(state: StateDir, pki: ClusterPKI, ports: dict[str, int]) -> dict[str, Component]:
-    """The components of one cluster, by name, in start order."""
+def control_plane(state: StateDir, pki: ClusterPKI, ports: dict[str, int], *, nodes: int = 1) -> dict[str, Component]:
+    """The components of one cluster, by name, in start order; the node agent registers `nodes` Nodes."""
     etcd_url = _url(ports["etcd-client"], "")
     peer_url = f"http://{LOOPBACK}:{ports['etcd-peer']}"
     cm_kubeconfig = state.kubeconfigs / "controller-manager.conf"
@@ -176,4 +177,12 @@ def control_plane(state: StateDir, pki: ClusterPKI, ports: dict[str, int]) -> di
         health=HealthCheck(_url(ports["scheduler"], "/healthz"), pki.crt("ca")),
         startup_timeout=90,
     )
-    return {c.name: c for c in (etcd, apiserver, controller_manager, scheduler)}
+    agent = Component(
+        name="node-agent",
+        # Our own Python program, run by the interpreter running this code (the project's virtualenv).
+        binary=sys.executable,
+        args=("-m", "cloudless_localcluster.agent", f"--state={state.root}", f"--nodes={nodes}"),
+        health=HealthCheck(_url(ports["kubelet"], "/healthz"), pki.crt("ca")),
+        startup_timeout=60,
+    )
+    return {c.name: c for c in (etcd, apiserver, controller_manager, scheduler, agent)}

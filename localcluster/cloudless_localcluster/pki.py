@@ -302,6 +302,16 @@ class ClusterPKI:
                 "etcd/server", "etcd/ca", "etcd", server=True, client=True, dns_names=loopback_dns, ips=LOOPBACK_IPS
             ),
             LeafSpec("apiserver-etcd-client", "etcd/ca", "kube-apiserver-etcd-client", client=True),
+            # The node agent's kubelet API (logs), reached by the apiserver at InternalIP 127.0.0.1.
+            LeafSpec(
+                "kubelet",
+                "ca",
+                "system:node:cloudless",
+                ("system:nodes",),
+                server=True,
+                dns_names=loopback_dns,
+                ips=LOOPBACK_IPS,
+            ),
         )
 
     def load(self, name: str) -> KeyPair:

@@ -78,7 +78,12 @@ def running(pid_file: Path) -> PidRecord | None:
 
 
 def start(command: Sequence[str], pid_file: Path, log_file: Path, cwd: Path) -> subprocess.Popen[bytes]:
-    """Start `command` detached, its output appended to `log_file`, and record it in `pid_file`."""
+    """Start `command` detached, its output appended to `log_file`, and record it in `pid_file`.
+
+    The command runs as given (a virtualenv's `python` symlink must stay the symlink, or the
+    interpreter would not find the virtualenv); the pid file records the resolved binary, which
+    is what /proc/PID/exe shows.
+    """
     binary = os.path.realpath(command[0])
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
@@ -86,7 +91,7 @@ def start(command: Sequence[str], pid_file: Path, log_file: Path, cwd: Path) -> 
         log.write(f"\n=== {stamp} starting: {' '.join(command)}\n".encode())
         log.flush()
         process = subprocess.Popen(
-            [binary, *command[1:]],
+            list(command),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

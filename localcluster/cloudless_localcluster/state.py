@@ -20,7 +20,7 @@ from pathlib import Path
 LOOPBACK = "127.0.0.1"
 
 #: The ports a cluster needs, by role. Picked once, then reused while they stay free.
-PORT_NAMES = ("etcd-client", "etcd-peer", "apiserver", "controller-manager", "scheduler")
+PORT_NAMES = ("etcd-client", "etcd-peer", "apiserver", "controller-manager", "scheduler", "kubelet")
 
 
 def default_state_dir() -> Path:
@@ -121,9 +121,10 @@ class StateDir:
             raw = json.loads(self.ports_file.read_text())
         except FileNotFoundError:
             return None
-        if not isinstance(raw, dict) or set(raw) != set(PORT_NAMES):
+        if not isinstance(raw, dict) or not set(raw) <= set(PORT_NAMES):
             raise ValueError(f"{self.ports_file} is not a ports file of this version; run `cluster up --reset`")
-        return {name: int(raw[name]) for name in PORT_NAMES}
+        # A folder from before a role existed (the node agent's kubelet port) lacks it: `up` adds it.
+        return {name: int(raw[name]) for name in PORT_NAMES if name in raw}
 
     def save_ports(self, ports: dict[str, int]) -> None:
         self.ports_file.write_text(json.dumps(ports, indent=2, sort_keys=True) + "\n")
@@ -134,13 +135,12 @@ class StateDir:
         `in_use_by_us` names roles whose component of ours is already running: their ports are
         busy because of us, not taken.
         """
-        ports = self.load_ports()
-        if ports is None:
-            ports = dict(zip(PORT_NAMES, pick_free_ports(len(PORT_NAMES)), strict=True))
-        else:
-            taken = [name for name, port in ports.items() if name not in in_use_by_us and not port_is_free(port)]
-            if taken:
-                fresh = pick_free_ports(len(taken), avoid=set(ports.values()))
-                ports.update(zip(taken, fresh, strict=True))
+        ports = self.load_ports() or {}
+        missing = [name for name in PORT_NAMES if name not in ports]
+        ports.update(zip(missing, pick_free_ports(len(missing), avoid=set(ports.values())), strict=True))
+        taken = [name for name, port in ports.items() if name not in in_use_by_us and not port_is_free(port)]
+        if taken:
+            fresh = pick_free_ports(len(taken), avoid=set(ports.values()))
+            ports.update(zip(taken, fresh, strict=True))
         self.save_ports(ports)
         return ports

@@ -54,7 +54,7 @@ def test_status_and_down_of_a_cluster_that_never_ran(tmp_path: Path) -> None:
     state = f"--state={tmp_path / 'never'}"
     status = CliRunner().invoke(cluster, ["status", state])
     assert status.exit_code == 1
-    assert status.output.count("stopped") == 4
+    assert status.output.count("stopped") == 5
     down = CliRunner().invoke(cluster, ["down", state])
     assert down.exit_code == 0
     assert "not running" in down.output

@@ -28,7 +28,7 @@ def test_kubectl_version_matches_the_pin(running_cluster: RunningCluster) -> Non
 def test_status_reports_every_component_healthy(running_cluster: RunningCluster) -> None:
     result = running_cluster.cluster_cli("status")
     lines = result.stdout.splitlines()
-    for component in ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"):
+    for component in ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "node-agent"):
         assert any(line.startswith(component) and "  healthy (pid" in line for line in lines), result.stdout
 
 
@@ -50,7 +50,7 @@ def test_controllers_run_service_account_tokens_and_rbac(running_cluster: Runnin
 
 def test_up_again_is_a_no_op(running_cluster: RunningCluster) -> None:
     result = running_cluster.cluster_cli("up")
-    assert result.stderr.count("already running") == 4, result.stderr
+    assert result.stderr.count("already running") == 5, result.stderr
 
 
 def test_objects_survive_down_and_up(running_cluster: RunningCluster) -> None:
@@ -58,7 +58,7 @@ def test_objects_survive_down_and_up(running_cluster: RunningCluster) -> None:
     running_cluster.cluster_cli("down")
     stopped = running_cluster.cluster_cli("status", check=False)
     assert stopped.returncode == 1
-    assert stopped.stdout.count("stopped") == 4, stopped.stdout
+    assert stopped.stdout.count("stopped") == 5, stopped.stdout
     running_cluster.cluster_cli("up")
     namespace = running_cluster.kubectl("get", "namespace", "cloudless-survivor", "-o", "jsonpath={.status.phase}")
     assert namespace.stdout == "Active"
