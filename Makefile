@@ -64,6 +64,7 @@ bench: install oracle
 	$(PY) -m bench.particle_roundtrip --oracle $(ORACLE) --runs 100
 	$(PY) -m bench.marine_call
 	$(PY) -m bench.matcher
+	$(PY) -m bench.localcluster_startup --runs $(BENCH_RUNS)
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache
