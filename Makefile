@@ -6,9 +6,9 @@ ORACLE_SRC := ../shared/avm-oracle
 ORACLE := .cache/avm-oracle
 BENCH_RUNS ?= 5
 
-.PHONY: install test lint bench demo oracle clean toolchains modules k8s
+.PHONY: install test lint bench demo oracle clean toolchains modules k8s aqua
 
-install: $(VENV)/.installed k8s
+install: $(VENV)/.installed k8s aqua
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,14 @@ $(VENV)/.installed: pyproject.toml
 # ~/.cache/cloudless/k8s/<hash>/bin: about 10-15 min the first time on 2 cores, then a cache hit.
 k8s: $(VENV)/.installed
 	$(PY) -m cloudless_localcluster.build
+
+# The real Aqua compiler (npm @fluencelabs/aqua-api 0.14.6) and aqua-lib, for `cloudless aqua` and
+# `cloudless run FILE.aqua`. Needs Node >= 18 and npm.
+aqua: aqua/node_modules/.installed
+
+aqua/node_modules/.installed: aqua/package-lock.json
+	cd aqua && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # Debian toolchains that build the example Wasm modules from source (C, C++ and Rust to wasm32-wasi).
 TOOLCHAIN_PACKAGES := clang lld wasi-libc libclang-rt-14-dev-wasm32 libc++-14-dev-wasm32 \
@@ -67,4 +75,4 @@ bench: install oracle
 	$(PY) -m bench.localcluster_startup --runs $(BENCH_RUNS)
 
 clean:
-	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache aqua/node_modules

@@ -1,6 +1,10 @@
 """`cloudless run SCRIPT.air --relay ADDR [--data name=json]...`: run a script through a relay and
 print what it answers (one JSON line per `callbackSrv.response`).
 
+`cloudless run FILE.aqua --func NAME [--arg name=json]... --relay ADDR --relay-id PEER_ID` compiles
+the file with the real Aqua compiler and runs one exported function as js-client would: it prints
+the function's value as one JSON line, or its error on stderr with exit status 1.
+
 Without `--key-file` every run is a new, throwaway identity. With it, the identity is kept: the
 file is loaded, or made on first use (its peer id is told on stderr), so the same client is the
 same init peer across runs, as services that check their caller expect.
@@ -14,21 +18,22 @@ import sys
 import click
 import orjson
 
-from cloudless_runtime import identity
-from cloudless_runtime.client import local, relay
+from cloudless_runtime import aqua, identity
+from cloudless_runtime.aqua import convert
+from cloudless_runtime.client import function, local, relay
 from cloudless_runtime.identity import keyfile
 
 
-def _data(pairs: tuple[str, ...]) -> dict[str, local.JValue]:
+def _data(pairs: tuple[str, ...], option: str = "--data") -> dict[str, local.JValue]:
     values: dict[str, local.JValue] = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")
         if not sep or not name:
-            raise click.BadParameter(f"{pair!r} is not name=JSON", param_hint="--data")
+            raise click.BadParameter(f"{pair!r} is not name=JSON", param_hint=option)
         try:
             values[name] = orjson.loads(raw)
         except orjson.JSONDecodeError as e:
-            raise click.BadParameter(f"{name}: not JSON: {e}", param_hint="--data") from None
+            raise click.BadParameter(f"{name}: not JSON: {e}", param_hint=option) from None
     return values
 
 
@@ -56,6 +61,14 @@ def _keys(key_file: pathlib.Path | None) -> identity.KeyPair:
 )
 @click.option("--timeout", "timeout_s", default=30.0, show_default=True, help="seconds to wait for the answer")
 @click.option("--ttl", "ttl_ms", default=60_000, show_default=True, help="particle time to live, ms")
+@click.option("--func", "func", help="FILE.aqua: the exported function to run")
+@click.option("--arg", "arg", multiple=True, help="FILE.aqua: name=JSON, an argument of the function (repeatable)")
+@click.option("--relay-id", help="FILE.aqua: the relay's peer id (served as -relay-)")
+@click.option(
+    "--address-book",
+    type=click.Path(exists=True, dir_okay=False, path_type=pathlib.Path),
+    help="FILE.aqua: find the relay's peer id by its address in this address book",
+)
 def run(
     script: pathlib.Path,
     *,
@@ -64,9 +77,28 @@ def run(
     key_file: pathlib.Path | None,
     timeout_s: float,
     ttl_ms: int,
+    func: str | None,
+    arg: tuple[str, ...],
+    relay_id: str | None,
+    address_book: pathlib.Path | None,
 ) -> None:
-    """Run an AIR script through a relay and print its answers."""
+    """Run an AIR script (or a function of an Aqua file) through a relay and print its answers."""
     keys = _keys(key_file)
+    if script.suffix == ".aqua":
+        if func is None:
+            raise click.UsageError("an Aqua file needs --func NAME (the exported function to run)")
+        _run_function(
+            script,
+            func,
+            _data(arg, "--arg"),
+            relay_address=relay_address,
+            relay_id=relay_id,
+            address_book=address_book,
+            keys=keys,
+            ttl_ms=ttl_ms,
+            timeout_s=timeout_s,
+        )
+        return
     try:
         result = relay.run(
             script.read_text(),
@@ -84,3 +116,33 @@ def run(
         click.echo(f"script error: {orjson.dumps(error).decode()}", err=True)
     if result.errors:
         sys.exit(1)
+
+
+def _run_function(
+    source: pathlib.Path,
+    name: str,
+    arguments: dict[str, local.JValue],
+    *,
+    relay_address: str,
+    relay_id: str | None,
+    address_book: pathlib.Path | None,
+    keys: identity.KeyPair,
+    ttl_ms: int,
+    timeout_s: float,
+) -> None:
+    try:
+        value = function.run(
+            source,
+            name,
+            arguments,
+            relay_address=relay_address,
+            relay_id=function.relay_peer_id(relay_address, peer_id=relay_id, book=address_book),
+            keys=keys,
+            ttl_ms=ttl_ms,
+            timeout_s=timeout_s,
+        )
+    except aqua.CompileError as e:
+        raise click.ClickException(f"{source} does not compile:\n" + "\n".join(e.messages)) from None
+    except (aqua.CompilerMissing, convert.BadArgument, relay.ClientError, function.FunctionFailed) as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(orjson.dumps(value).decode())

@@ -2,7 +2,9 @@
 
 * `getDataSrv.<name>()` returns the value passed with `--data name=json` (an unknown name fails);
 * `callbackSrv.response(...)` hands the script's answer back: its arguments are the result;
-* `errorHandlingSrv.error(error, index)` reports an error the script caught; it ends the run too.
+* `errorHandlingSrv.error(error, index)` reports an error the script caught; it ends the run too;
+* the pure builtins (`op`, `math`, `cmp`, `array`, `json`, `debug`), as js-client serves them,
+  because compiled Aqua calls them on whichever peer runs the line, the init peer included.
 
 No I/O: the relay session feeds requests in and reads `finished`.
 """
@@ -15,6 +17,7 @@ from typing import Any
 import orjson
 
 from cloudless_runtime import air
+from cloudless_runtime.router.builtins import BuiltinError, pure
 
 JValue = Any
 
@@ -41,6 +44,11 @@ class LocalServices:
         if (service, function) == ("errorHandlingSrv", "error"):
             self.errors.append(args[0] if args else None)
             return air.CallResult(0, '""')
+        if service in pure.SERVICES:
+            try:
+                return air.CallResult(0, orjson.dumps(pure.call(service, function, args)).decode())
+            except BuiltinError as e:
+                return _fail(str(e))
         return _fail(f"the client has no service {service}.{function}")
 
 
