@@ -1,6 +1,8 @@
 """Three peers as real processes on 127.0.0.131-133 (one subnet), the greeting module deployed on
 each, shared by every Aqua test that runs programs; stopped when those tests end, pass or fail.
-Compiled output goes to a per-session cache folder so the tests exercise the compiler itself."""
+Compiled output goes to a cache folder of this package's own (not the whole session's: the
+cache root also locates the control-plane binaries other tests need), so the tests exercise the
+compiler itself."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ __all__ = ["wasm"]
 EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples" / "aqua"
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def aqua_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pathlib.Path]:
     folder = tmp_path_factory.mktemp("xdg-cache")
     with pytest.MonkeyPatch.context() as patch:
