@@ -13,6 +13,7 @@ import click
 
 SUBCOMMANDS: dict[str, str] = {
     "cluster": "cloudless_localcluster.cli:cluster",
+    "cu": "cloudless_operator.kube.cli:cu",
     "aqua": "cloudless_runtime.aqua.cli:aqua",
     "keys": "cloudless_runtime.identity.cli:keys",
     "run": "cloudless_runtime.client.cli:run",

@@ -1,0 +1,47 @@
+"""Subnets on the API server: read a deal's current workers, create the Subnet or patch its workers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cloudless_operator.kube import client, errors
+from cloudless_operator.reconcile import names
+
+PLURAL = "subnets"
+
+
+def workers(api: client.Api, *, namespace: str, name: str) -> list[dict[str, Any]]:
+    """`spec.workers` of the Subnet, [] when there is none yet."""
+    try:
+        found = client.call(
+            api.custom.get_namespaced_custom_object, names.GROUP, names.VERSION, namespace, PLURAL, name
+        )
+    except errors.Gone:
+        return []
+    listed: list[dict[str, Any]] = found.get("spec", {}).get("workers", [])
+    return listed
+
+
+def apply(api: client.Api, body: Mapping[str, Any]) -> None:
+    """Create the Subnet `body`, or when it exists make its `spec.workers` equal to the body's (one merge patch)."""
+    meta = body["metadata"]
+    try:
+        client.call(
+            api.custom.create_namespaced_custom_object, names.GROUP, names.VERSION, meta["namespace"], PLURAL, body
+        )
+        return
+    except errors.Conflict:
+        pass
+    if workers(api, namespace=meta["namespace"], name=meta["name"]) == body["spec"]["workers"]:
+        return
+    client.call(
+        api.custom.patch_namespaced_custom_object,
+        names.GROUP,
+        names.VERSION,
+        meta["namespace"],
+        PLURAL,
+        meta["name"],
+        {"spec": {"workers": body["spec"]["workers"]}},
+        _content_type=client.MERGE_PATCH,
+    )

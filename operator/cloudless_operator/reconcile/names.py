@@ -1,0 +1,43 @@
+"""Every name, label and finalizer the operator puts on objects, in one place.
+
+Children get deterministic names derived from their owner, so a handler re-run after a crash finds
+what it created instead of creating it again.
+"""
+
+from __future__ import annotations
+
+GROUP = "cloudless.dev"
+VERSION = "v1alpha1"
+API_VERSION = f"{GROUP}/{VERSION}"
+
+FINALIZER = f"{GROUP}/finalizer"
+PROVIDER_LABEL = f"{GROUP}/provider"
+NODE_LABEL = f"{GROUP}/node"
+DEAL_LABEL = f"{GROUP}/deal"
+RETRY_ANNOTATION = f"{GROUP}/units-changed"
+"""Set on a waiting Deal when a unit frees up, so its update handler runs the matcher again."""
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "cloudless-operator", "app.kubernetes.io/part-of": "cloudless"}
+
+
+def unit_name(node: str, index: int) -> str:
+    """`<node>-cu<index>`: unit names follow the node, so a second sync finds the units of the first."""
+    return f"{node}-cu{index}"
+
+
+def unit_labels(*, provider: str, node: str) -> dict[str, str]:
+    return {**MANAGED_BY, PROVIDER_LABEL: provider, NODE_LABEL: node}
+
+
+def subnet_name(deal_name: str) -> str:
+    """A deal has one subnet, named after it."""
+    return deal_name
+
+
+def deal_label(namespace: str, name: str) -> str:
+    """`namespace.name`: a label value naming a deal across namespaces (both parts are DNS labels)."""
+    return f"{namespace}.{name}"
+
+
+def worker_name(deal_name: str, index: int) -> str:
+    return f"{deal_name}-w{index}"

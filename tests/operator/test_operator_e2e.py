@@ -1,0 +1,127 @@
+"""The operator as a process against the real API server: Deals matched, Subnets owned, units freed, restarts safe."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.localcluster.conftest import RunningCluster
+from tests.operator import apiserver, bodies
+from tests.operator.operator_process import OperatorProcess, apply, eventually, get
+
+
+@pytest.fixture
+def operator(crd_cluster: RunningCluster, tmp_path: Path) -> Iterator[OperatorProcess]:
+    """A fresh operator on a cluster without the Deals earlier tests left behind: the operator
+    watches every namespace, and a leftover valid Deal would compete for these tests' units (the
+    operator itself must run while they go, to release their finalizers)."""
+    running = OperatorProcess(crd_cluster, tmp_path / "operator.log", port=18181)
+    try:
+        crd_cluster.kubectl("delete", "deals", "--all", "--all-namespaces", "--wait=true")
+        yield running
+    finally:
+        running.stop()
+
+
+def deal(name: str, provider: str, **spec: Any) -> dict[str, Any]:
+    body = bodies.deal_body(name, providers={"allow": [provider]}, deposit="100", **spec)
+    del body["metadata"]["uid"], body["metadata"]["generation"]
+    return body
+
+
+def status_when(cluster: RunningCluster, name: str, phase: str) -> dict[str, Any]:
+    def probe() -> dict[str, Any] | None:
+        found = get(cluster, "deal", name)
+        return found if found and found.get("status", {}).get("phase") == phase else None
+
+    found: dict[str, Any] = eventually(probe, what=f"deal {name} in {phase}")
+    return found
+
+
+def conditions(body: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    return {c["type"]: (c["status"], c["reason"]) for c in body["status"]["conditions"]}
+
+
+def held_by(cluster: RunningCluster, provider: str, uid: str) -> set[str]:
+    return {name for name, unit in apiserver.units_of(cluster, provider).items() if unit.held_by(uid)}  # type: ignore[arg-type]
+
+
+def test_deal_becomes_active_with_an_owned_subnet(crd_cluster: RunningCluster, operator: OperatorProcess) -> None:
+    apiserver.make_units(crd_cluster, provider="e2e-active", count=3)
+    apply(crd_cluster, deal("active", "e2e-active", targetWorkers=3, minWorkers=2))
+    status_when(crd_cluster, "active", "ACTIVE")
+
+    def grown_to_target() -> dict[str, Any] | None:
+        """ACTIVE comes with minWorkers; a unit that turned Free a moment later makes it grow."""
+        found = get(crd_cluster, "deal", "active")
+        return found if found and len(found["status"].get("matchedUnits", [])) == 3 else None
+
+    body: dict[str, Any] = eventually(grown_to_target, what="deal active holding its 3 target units")
+    status = body["status"]
+    assert conditions(body) == {
+        "Funded": ("True", "DepositSufficient"),
+        "Matched": ("True", "UnitsReserved"),
+        "Ready": ("False", "WorkersPending"),
+    }
+    assert status["observedGeneration"] == body["metadata"]["generation"]
+    assert set(status["matchedUnits"]) == held_by(crd_cluster, "e2e-active", body["metadata"]["uid"])
+    assert len(status["matchedUnits"]) == 3
+    subnet = get(crd_cluster, "subnet", status["subnetRef"]["name"])
+    (owner,) = subnet["metadata"]["ownerReferences"]
+    assert (owner["kind"], owner["uid"], owner["controller"]) == ("Deal", body["metadata"]["uid"], True)
+    assert sorted(w["computeUnit"] for w in subnet["spec"]["workers"]) == sorted(status["matchedUnits"])
+
+
+def test_too_few_units_waits_with_a_reason_then_grows_when_units_appear(
+    crd_cluster: RunningCluster, operator: OperatorProcess
+) -> None:
+    apiserver.make_units(crd_cluster, provider="e2e-wait", count=1)
+    apply(crd_cluster, deal("waiting", "e2e-wait", targetWorkers=3, minWorkers=3))
+    body = status_when(crd_cluster, "waiting", "NOT_ENOUGH_WORKERS")
+    (matched,) = (c for c in body["status"]["conditions"] if c["type"] == "Matched")
+    assert matched["status"] == "False"  # the reason names the filter excluding most units in this shared cluster
+    assert matched["message"].startswith("0 of 3 workers (at least 3 needed): ")
+    assert held_by(crd_cluster, "e2e-wait", body["metadata"]["uid"]) == set()
+    for index in (1, 2):  # two more units of the same provider, created as `cu sync` would
+        apiserver.create_unit(crd_cluster, provider="e2e-wait", node=f"e2e-wait-n{index}")
+    body = status_when(crd_cluster, "waiting", "ACTIVE")
+    assert len(held_by(crd_cluster, "e2e-wait", body["metadata"]["uid"])) == 3
+
+
+def test_deleting_a_deal_frees_its_units(crd_cluster: RunningCluster, operator: OperatorProcess) -> None:
+    apiserver.make_units(crd_cluster, provider="e2e-del", count=2)
+    apply(crd_cluster, deal("leaving", "e2e-del", targetWorkers=2))
+    body = status_when(crd_cluster, "leaving", "ACTIVE")
+    assert "cloudless.dev/finalizer" in body["metadata"]["finalizers"]
+    crd_cluster.kubectl("delete", "deal", "leaving", "--timeout=60s")
+    assert held_by(crd_cluster, "e2e-del", body["metadata"]["uid"]) == set()
+    assert all(unit.deal is None for unit in apiserver.units_of(crd_cluster, "e2e-del").values())
+
+
+def test_killed_mid_reconcile_then_restarted_converges_without_duplicates(
+    crd_cluster: RunningCluster, tmp_path: Path
+) -> None:
+    apiserver.make_units(crd_cluster, provider="e2e-kill", count=4)
+    first = OperatorProcess(crd_cluster, tmp_path / "first.log", port=18182)
+    try:
+        apply(crd_cluster, deal("crashy", "e2e-kill", targetWorkers=4))
+        eventually(
+            lambda: any(u.deal for u in apiserver.units_of(crd_cluster, "e2e-kill").values()),
+            timeout=60,
+            what="a first reservation",
+        )
+    finally:
+        first.kill()  # reservations may be written, the status and Subnet not yet
+    second = OperatorProcess(crd_cluster, tmp_path / "second.log", port=18183)
+    try:
+        body = status_when(crd_cluster, "crashy", "ACTIVE")
+    finally:
+        second.stop()
+    uid = body["metadata"]["uid"]
+    assert set(body["status"]["matchedUnits"]) == held_by(crd_cluster, "e2e-kill", uid)
+    assert len(body["status"]["matchedUnits"]) == 4
+    subnets = get(crd_cluster, "subnets", "-l", "cloudless.dev/deal=crashy")["items"]
+    assert len(subnets) == 1
+    assert sorted(w["computeUnit"] for w in subnets[0]["spec"]["workers"]) == sorted(body["status"]["matchedUnits"])
