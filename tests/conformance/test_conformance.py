@@ -18,7 +18,7 @@ SMOKE = ROOT.parent / "shared" / "avm-oracle" / "smoke.jsonl"
 CORPUS = ROOT / "tests" / "conformance" / "corpus.jsonl"
 FANOUT = ROOT / "bench" / "fanout100.jsonl"
 
-ALL = vectors.read_vectors([str(SMOKE), str(CORPUS), str(FANOUT)])
+ALL = vectors.read_vectors([str(SMOKE), str(CORPUS), str(CORPUS.with_name("aqua.jsonl")), str(FANOUT)])
 
 
 def _name(raw: Any) -> str:
