@@ -6,7 +6,7 @@ ORACLE_SRC := ../shared/avm-oracle
 ORACLE := .cache/avm-oracle
 BENCH_RUNS ?= 5
 
-.PHONY: install test lint bench demo oracle clean toolchains modules k8s aqua
+.PHONY: install test lint bench demo oracle clean toolchains modules k8s aqua image
 
 install: $(VENV)/.installed k8s aqua
 
@@ -28,6 +28,21 @@ aqua: aqua/node_modules/.installed
 aqua/node_modules/.installed: aqua/package-lock.json
 	cd aqua && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# Container images, built from the project's wheel (multi-stage; see runtime_image/Dockerfile and
+# operator/Dockerfile). Needs a working docker or podman; where none is, says so and fails.
+IMAGE_ENGINE ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
+IMAGE_REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+image:
+	@if [ -z "$(IMAGE_ENGINE)" ] || ! $(IMAGE_ENGINE) info >/dev/null 2>&1; then \
+		echo "make image: no container engine available (no docker/podman, or '$(or $(IMAGE_ENGINE),docker) info' fails); no image built." >&2; \
+		echo "make image: the Dockerfiles are still checked statically by 'make test' (tests/images)." >&2; \
+		exit 1; \
+	fi
+	$(IMAGE_ENGINE) build -f runtime_image/Dockerfile --target runtime -t cloudless/runtime:dev --build-arg REVISION=$(IMAGE_REVISION) .
+	$(IMAGE_ENGINE) build -f runtime_image/Dockerfile --target router -t cloudless/router:dev --build-arg REVISION=$(IMAGE_REVISION) .
+	$(IMAGE_ENGINE) build -f operator/Dockerfile --target operator -t cloudless/operator:dev --build-arg REVISION=$(IMAGE_REVISION) .
 
 # Debian toolchains that build the example Wasm modules from source (C, C++ and Rust to wasm32-wasi).
 TOOLCHAIN_PACKAGES := clang lld wasi-libc libclang-rt-14-dev-wasm32 libc++-14-dev-wasm32 \
