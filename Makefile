@@ -77,8 +77,8 @@ test: install modules
 	$(PY) -m pytest -q
 
 lint: install
-	$(VENV)/bin/ruff check runtime_image localcluster operator tests bench
-	$(VENV)/bin/ruff format --check runtime_image localcluster operator tests bench
+	$(VENV)/bin/ruff check runtime_image localcluster operator tests bench helm
+	$(VENV)/bin/ruff format --check runtime_image localcluster operator tests bench helm
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
