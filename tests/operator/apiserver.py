@@ -20,9 +20,11 @@ def make_units(cluster: RunningCluster, *, provider: str, count: int, price: str
     return [create_unit(cluster, provider=provider, node=f"{provider}-n{index}", price=price) for index in range(count)]
 
 
-def create_unit(cluster: RunningCluster, *, provider: str, node: str, price: str = "0.1") -> str:
-    """One Free unit `<node>-cu0` of `provider`; its name."""
-    name = f"{node}-cu0"
+def create_unit(
+    cluster: RunningCluster, *, provider: str, node: str, price: str = "0.1", name: str | None = None
+) -> str:
+    """One Free unit of `provider` on `node`, named `name` (default `<node>-cu0`); its name."""
+    name = name or f"{node}-cu0"
     body: Any = {
         "apiVersion": "cloudless.dev/v1alpha1",
         "kind": "ComputeUnit",

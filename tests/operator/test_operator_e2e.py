@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,8 @@ import pytest
 from tests.localcluster.conftest import RunningCluster
 from tests.operator import apiserver, bodies
 from tests.operator.operator_process import OperatorProcess, apply, eventually, get
+
+from cloudless_runtime.identity import keys
 
 
 @pytest.fixture
@@ -125,3 +129,69 @@ def test_killed_mid_reconcile_then_restarted_converges_without_duplicates(
     subnets = get(crd_cluster, "subnets", "-l", "cloudless.dev/deal=crashy")["items"]
     assert len(subnets) == 1
     assert sorted(w["computeUnit"] for w in subnets[0]["spec"]["workers"]) == sorted(body["status"]["matchedUnits"])
+
+
+def test_a_deal_on_the_clusters_node_gets_ready_worker_pods_with_stable_identities(
+    crd_cluster: RunningCluster, operator: OperatorProcess
+) -> None:
+    node = crd_cluster_node(crd_cluster)
+    for index in range(2):  # two units on the one real node, so the node agent runs their pods
+        apiserver.create_unit(crd_cluster, provider="e2e-pods", node=node, name=f"e2e-pods-cu{index}")
+    apply(crd_cluster, deal("pods", "e2e-pods", targetWorkers=2, minWorkers=2))
+    status_when(crd_cluster, "pods", "ACTIVE")
+
+    def all_ready() -> dict[str, Any] | None:
+        found = get(crd_cluster, "subnet", "pods")
+        status = found.get("status", {}) if found else {}
+        return found if status.get("readyWorkers") == 2 and len(status.get("workers", [])) == 2 else None
+
+    subnet = eventually(all_ready, timeout=180, what="subnet pods with 2 Ready workers")
+    listed = get(crd_cluster, "pods", "-l", "cloudless.dev/subnet=pods")["items"]
+    assert sorted(p["metadata"]["name"] for p in listed) == ["pods-w0", "pods-w1"]
+    for pod in listed:
+        assert pod["status"]["phase"] == "Running"
+        assert {c["type"]: c["status"] for c in pod["status"]["conditions"]}["Ready"] == "True"
+        assert pod["spec"]["nodeName"] == node
+    pod_ips = {p["metadata"]["name"]: p["status"]["podIP"] for p in listed}
+    for worker in subnet["status"]["workers"]:
+        secret = get(crd_cluster, "secret", f"{worker['name']}-identity")
+        seed = bytes.fromhex(base64.b64decode(secret["data"]["key"]).decode().strip())
+        assert worker["peerId"] == keys.KeyPair.from_seed(seed).peer_id
+        assert (worker["phase"], worker["pod"]) == ("Ready", worker["name"])
+        assert worker["address"] == f"{pod_ips[worker['pod']]}:7001"
+    ready = {c["type"]: c["status"] for c in subnet["status"]["conditions"]}
+    assert ready == {"Ready": "True", "Degraded": "False"}
+
+    peers = {w["name"]: w["peerId"] for w in subnet["status"]["workers"]}
+    old_uid = next(p["metadata"]["uid"] for p in listed if p["metadata"]["name"] == "pods-w0")
+    crd_cluster.kubectl("delete", "pod", "pods-w0", "--wait=true", "--timeout=60s")
+
+    def replaced() -> dict[str, Any] | None:
+        """The new pod Ready by its own condition first: by then the operator has recorded it as Pending."""
+        pod = get(crd_cluster, "pod", "pods-w0")
+        if not pod or pod["metadata"]["uid"] == old_uid:
+            return None
+        if {c["type"]: c["status"] for c in pod["status"].get("conditions", [])}.get("Ready") != "True":
+            return None
+        return all_ready()
+
+    again = eventually(replaced, timeout=180, what="pods-w0 recreated and Ready")
+    assert {w["name"]: w["peerId"] for w in again["status"]["workers"]} == peers
+
+    kept = [w for w in again["spec"]["workers"] if w["name"] == "pods-w0"]  # as the Deal handler would shrink it
+    crd_cluster.kubectl("patch", "subnet", "pods", "--type=merge", "-p", json.dumps({"spec": {"workers": kept}}))
+    eventually(
+        lambda: get(crd_cluster, "pod", "pods-w1") is None and get(crd_cluster, "secret", "pods-w1-identity") is None,
+        what="the dropped worker's pod and identity Secret deleted",
+    )
+    shrunk = eventually(
+        lambda: (found := get(crd_cluster, "subnet", "pods")) and found["status"]["desiredWorkers"] == 1 and found,
+        what="the subnet status down to 1 worker",
+    )
+    assert [w["name"] for w in shrunk["status"]["workers"]] == ["pods-w0"]
+
+
+def crd_cluster_node(cluster: RunningCluster) -> str:
+    (node,) = get(cluster, "nodes")["items"]
+    name: str = node["metadata"]["name"]
+    return name

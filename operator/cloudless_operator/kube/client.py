@@ -37,10 +37,12 @@ def connect(kubeconfig: str | None = None) -> Api:
 
 
 def call(method: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """`method(*args, **kwargs)` as decoded JSON, with errors.Conflict / errors.Gone for 409 / 404."""
+    """`method(*args, **kwargs)` as decoded JSON, with errors.Forbidden / Conflict / Gone for 403 / 409 / 404."""
     try:
         response = method(*args, _preload_content=False, _request_timeout=TIMEOUT, **kwargs)
     except ApiException as error:
+        if error.status == 403:
+            raise errors.Forbidden(str(error.body or error.reason)) from None
         if error.status == 409:
             raise errors.Conflict(str(error.reason)) from None
         if error.status == 404:

@@ -1,4 +1,4 @@
-"""The two API-server answers the operator treats as ordinary outcomes rather than failures."""
+"""The API-server answers the operator treats as ordinary outcomes rather than failures."""
 
 from __future__ import annotations
 
@@ -9,3 +9,7 @@ class Conflict(Exception):
 
 class Gone(Exception):
     """404: the object is not there (any more)."""
+
+
+class Forbidden(Exception):
+    """403: refused, often only for now (a new namespace's default ServiceAccount, which pods need, is not made yet)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,3 +46,26 @@ def apply(api: client.Api, body: Mapping[str, Any]) -> None:
         {"spec": {"workers": body["spec"]["workers"]}},
         _content_type=client.MERGE_PATCH,
     )
+
+
+def get(api: client.Api, *, namespace: str, name: str) -> dict[str, Any] | None:
+    """The Subnet, or None when it is gone."""
+    try:
+        return client.call(api.custom.get_namespaced_custom_object, names.GROUP, names.VERSION, namespace, PLURAL, name)
+    except errors.Gone:
+        return None
+
+
+def patch_status(api: client.Api, *, namespace: str, name: str, status: Mapping[str, Any]) -> None:
+    """Merge `status` into the Subnet's status subresource; a Subnet deleted meanwhile is not an error."""
+    with contextlib.suppress(errors.Gone):
+        client.call(
+            api.custom.patch_namespaced_custom_object_status,
+            names.GROUP,
+            names.VERSION,
+            namespace,
+            PLURAL,
+            name,
+            {"status": dict(status)},
+            _content_type=client.MERGE_PATCH,
+        )

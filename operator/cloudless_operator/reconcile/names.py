@@ -14,6 +14,9 @@ FINALIZER = f"{GROUP}/finalizer"
 PROVIDER_LABEL = f"{GROUP}/provider"
 NODE_LABEL = f"{GROUP}/node"
 DEAL_LABEL = f"{GROUP}/deal"
+SUBNET_LABEL = f"{GROUP}/subnet"
+"""On every pod and identity Secret of a Subnet: how the operator lists them, and how a pod event finds its Subnet."""
+WORKER_LABEL = f"{GROUP}/worker"
 RETRY_ANNOTATION = f"{GROUP}/units-changed"
 """Set on a waiting Deal when a unit frees up, so its update handler runs the matcher again."""
 
@@ -41,3 +44,18 @@ def deal_label(namespace: str, name: str) -> str:
 
 def worker_name(deal_name: str, index: int) -> str:
     return f"{deal_name}-w{index}"
+
+
+def worker_labels(*, deal_name: str, subnet: str, worker: str) -> dict[str, str]:
+    """The labels of a worker's pod and identity Secret: selectable by deal, by subnet and one by one."""
+    return {**MANAGED_BY, DEAL_LABEL: deal_name, SUBNET_LABEL: subnet, WORKER_LABEL: worker}
+
+
+def pod_name(worker: str) -> str:
+    """A worker's pod is named after it, so a re-run finds the pod instead of making a second one."""
+    return worker
+
+
+def identity_secret_name(worker: str) -> str:
+    """`<worker>-identity`: the Secret outlives the pod, so a restarted pod keeps the worker's peer id."""
+    return f"{worker}-identity"

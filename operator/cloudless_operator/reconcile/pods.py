@@ -1,0 +1,97 @@
+"""A worker's pod: the runtime and router containers on the worker's unit, as a plain body.
+
+The pod asks for exactly one ComputeUnit: requests equal limits (Guaranteed QoS), and the two
+containers' shares add up to the unit's size, so the scheduler's arithmetic and the provider's
+offer agree. It is pinned to the unit's node with `nodeName` (the unit was reserved there; the
+scheduler must not move it). Both containers read the worker's identity Secret as their key file.
+The runtime listens on the pod's address rather than 127.0.0.1: on the local cluster pods are
+processes sharing one loopback, and each pod has its own 127.N.x.y.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cloudless_operator.models import subnet
+from cloudless_operator.reconcile import identities, names, owners
+
+RUNTIME_IMAGE = "cloudless/runtime:dev"
+ROUTER_IMAGE = "cloudless/router:dev"
+ROUTER_PORT = 7001
+"""Where peers and clients reach the worker: the address recorded in the Subnet's status."""
+RUNTIME_PORT = 7100
+IDENTITY_DIR = "/etc/cloudless/identity"
+STATE_DIR = "/var/lib/cloudless/state"
+
+ROUTER_SHARE = {"cpu": "100m", "memory": "512Mi", "ephemeral-storage": "512Mi"}
+RUNTIME_SHARE = {"cpu": "900m", "memory": "3584Mi", "ephemeral-storage": "4608Mi"}
+"""The unit split between the containers: the router only forwards particles, the runtime runs the services.
+Together: `models.computeunit`'s CPU, MEMORY and EPHEMERAL_STORAGE (a unit test adds them up)."""
+
+_POD_IP = {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}
+
+
+def worker_pod(net: subnet.Subnet, worker: subnet.Worker) -> dict[str, Any]:
+    """The pod of `worker` in `net`, owned by the Subnet."""
+    key_file = f"{IDENTITY_DIR}/{identities.KEY_FILE}"
+    runtime_address = f"$(POD_IP):{RUNTIME_PORT}"
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": names.pod_name(worker.name),
+            "namespace": net.namespace,
+            "labels": names.worker_labels(deal_name=net.deal_name, subnet=net.name, worker=worker.name),
+            "ownerReferences": [owners.subnet_owner(net)],
+        },
+        "spec": {
+            "nodeName": worker.node,
+            "restartPolicy": "Always",
+            "terminationGracePeriodSeconds": 10,
+            "containers": [
+                {
+                    "name": "runtime",
+                    "image": RUNTIME_IMAGE,
+                    "args": ["--state-dir", STATE_DIR, "--listen", runtime_address, "--key-file", key_file],
+                    "env": [_POD_IP],
+                    "ports": [{"name": "runtime", "containerPort": RUNTIME_PORT}],
+                    "resources": _resources(RUNTIME_SHARE),
+                    "volumeMounts": [_identity_mount(), {"name": "state", "mountPath": STATE_DIR}],
+                    "readinessProbe": {"grpc": {"port": RUNTIME_PORT}, "periodSeconds": 2, "timeoutSeconds": 5},
+                },
+                {
+                    "name": "router",
+                    "image": ROUTER_IMAGE,
+                    "args": [
+                        "--listen",
+                        f"$(POD_IP):{ROUTER_PORT}",
+                        "--runtime",
+                        runtime_address,
+                        "--key-file",
+                        key_file,
+                    ],
+                    "env": [_POD_IP],
+                    "ports": [{"name": "peer", "containerPort": ROUTER_PORT}],
+                    "resources": _resources(ROUTER_SHARE),
+                    "volumeMounts": [_identity_mount()],
+                },
+            ],
+            "volumes": [
+                {"name": "identity", "secret": {"secretName": names.identity_secret_name(worker.name)}},
+                {"name": "state", "emptyDir": {}},
+            ],
+        },
+    }
+
+
+def address(pod_ip: str) -> str:
+    """`host:port` of a worker's router, given its pod's IP."""
+    return f"{pod_ip}:{ROUTER_PORT}"
+
+
+def _resources(share: dict[str, str]) -> dict[str, dict[str, str]]:
+    return {"requests": dict(share), "limits": dict(share)}
+
+
+def _identity_mount() -> dict[str, Any]:
+    return {"name": "identity", "mountPath": IDENTITY_DIR, "readOnly": True}
