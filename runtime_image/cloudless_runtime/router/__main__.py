@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import pathlib
-import signal
-import threading
 
 import click
 import prometheus_client
 
-from cloudless_runtime.identity import keyfile
+from cloudless_runtime import sidecar
 from cloudless_runtime.router import addressbook, metrics, runtime_client, server
 from cloudless_runtime.telemetry import logs, options
 
@@ -31,10 +29,7 @@ def main(
     log_level: str,
 ) -> None:
     """Serve cloudless.v1.Peer: verify, interpret and forward particles."""
-    try:
-        keys = keyfile.load(key_file)
-    except keyfile.BadKeyFile as e:
-        raise click.ClickException(str(e)) from None
+    keys = sidecar.load_key(key_file)
     counters = metrics.RouterMetrics(prometheus_client.REGISTRY)
     endpoint = options.start(
         component="router",
@@ -44,9 +39,7 @@ def main(
         log_level=log_level,
         registry=counters.registry,
     )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = sidecar.termination()
     runtime = runtime_client.RuntimeClient(runtime_address)
     config = server.Config(
         keys=keys,

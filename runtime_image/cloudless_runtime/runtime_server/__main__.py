@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import logging
 import pathlib
-import signal
-import threading
 
 import click
 import prometheus_client
 
-from cloudless_runtime import marine
-from cloudless_runtime.identity import keyfile
+from cloudless_runtime import marine, sidecar
 from cloudless_runtime.runtime_server import metrics, server
 from cloudless_runtime.telemetry import logs, options
 
@@ -35,10 +32,7 @@ def main(
     log_level: str,
 ) -> None:
     """Serve the cloudless.v1.Runtime API and gRPC health checks."""
-    try:
-        keys = keyfile.load(key_file, create=create_key)
-    except keyfile.BadKeyFile as e:
-        raise click.ClickException(str(e)) from None
+    keys = sidecar.load_key(key_file, create=create_key)
     counters = metrics.RuntimeMetrics(prometheus_client.REGISTRY)
     endpoint = options.start(
         component="runtime",
@@ -48,9 +42,7 @@ def main(
         log_level=log_level,
         registry=counters.registry,
     )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = sidecar.termination()
     with marine.Host(state_dir, keys=keys) as host:
         running = server.serve(host, address=listen, metrics=counters)
         log.info("runtime of peer %s listening on %s", keys.peer_id, running.address)
