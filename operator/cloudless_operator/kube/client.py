@@ -9,6 +9,7 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
 from cloudless_operator.kube import errors
+from cloudless_operator.reconcile import names
 
 MERGE_PATCH = "application/merge-patch+json"
 TIMEOUT = 30
@@ -50,3 +51,17 @@ def call(method: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         raise
     decoded: dict[str, Any] = json.loads(response.data)
     return decoded
+
+
+def merge_patch(api: Api, *, plural: str, namespace: str, name: str, patch: dict[str, Any]) -> dict[str, Any]:
+    """A JSON merge patch of one namespaced cloudless object (not its status subresource)."""
+    return call(
+        api.custom.patch_namespaced_custom_object,
+        names.GROUP,
+        names.VERSION,
+        namespace,
+        plural,
+        name,
+        patch,
+        _content_type=MERGE_PATCH,
+    )

@@ -17,15 +17,12 @@ def poke_waiting(api: client.Api, *, news: str) -> list[str]:
             continue
         meta = body["metadata"]
         try:
-            client.call(
-                api.custom.patch_namespaced_custom_object,
-                names.GROUP,
-                names.VERSION,
-                meta["namespace"],
-                PLURAL,
-                meta["name"],
-                {"metadata": {"annotations": {names.RETRY_ANNOTATION: news}}},
-                _content_type=client.MERGE_PATCH,
+            client.merge_patch(
+                api,
+                plural=PLURAL,
+                namespace=meta["namespace"],
+                name=meta["name"],
+                patch={"metadata": {"annotations": {names.RETRY_ANNOTATION: news}}},
             )
         except errors.Gone:
             continue

@@ -36,15 +36,12 @@ def apply(api: client.Api, body: Mapping[str, Any]) -> None:
         pass
     if workers(api, namespace=meta["namespace"], name=meta["name"]) == body["spec"]["workers"]:
         return
-    client.call(
-        api.custom.patch_namespaced_custom_object,
-        names.GROUP,
-        names.VERSION,
-        meta["namespace"],
-        PLURAL,
-        meta["name"],
-        {"spec": {"workers": body["spec"]["workers"]}},
-        _content_type=client.MERGE_PATCH,
+    client.merge_patch(
+        api,
+        plural=PLURAL,
+        namespace=meta["namespace"],
+        name=meta["name"],
+        patch={"spec": {"workers": body["spec"]["workers"]}},
     )
 
 
