@@ -6,9 +6,9 @@ ORACLE_SRC := ../shared/avm-oracle
 ORACLE := .cache/avm-oracle
 BENCH_RUNS ?= 5
 
-.PHONY: install test lint bench demo oracle clean toolchains modules k8s aqua image
+.PHONY: install test lint bench demo demo-down conformance oracle clean toolchains modules k8s aqua image
 
-install: $(VENV)/.installed k8s aqua
+install: $(VENV)/.installed k8s aqua helm
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,12 +68,20 @@ $(ORACLE)/node_modules/.installed: $(ORACLE_SRC)/package-lock.json
 	cd $(ORACLE) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Main job until the operator demo exists: the AIR engine runs AquaVM's smoke vectors
-# over a simulated network and checks every outcome against the real AquaVM's.
-demo: install
+# The main job: a local cluster, the operator, ComputeUnits, the example deal and examples/hello.air
+# run through one of its workers (see `cloudless demo --help`); `make demo-down` stops it all.
+demo: install modules
+	$(VENV)/bin/cloudless demo up
+
+demo-down: install
+	$(VENV)/bin/cloudless demo down
+
+# The AIR engine runs AquaVM's smoke vectors and our corpus over a simulated network and checks
+# every outcome against the one recorded from the real AquaVM.
+conformance: install
 	$(PY) -m cloudless_runtime.air.conformance $(ORACLE_SRC)/smoke.jsonl tests/conformance/corpus.jsonl --check
 
-test: install modules
+test: install modules prometheus
 	$(PY) -m pytest -q
 
 lint: install
@@ -82,12 +90,84 @@ lint: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-bench: install oracle
+bench: install oracle modules
 	$(PY) -m bench.air_vs_aquavm --oracle $(ORACLE) --runs $(BENCH_RUNS)
 	$(PY) -m bench.particle_roundtrip --oracle $(ORACLE) --runs 100
 	$(PY) -m bench.marine_call
 	$(PY) -m bench.matcher
+	$(PY) -m bench.epoch_close
+	$(PY) -m bench.prover
 	$(PY) -m bench.localcluster_startup --runs $(BENCH_RUNS)
+	$(PY) -m bench.deal_ready --runs 3
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache aqua/node_modules
+
+# ---- The Helm chart, Prometheus and kind (docs/install.md) -------------------------------------------
+.PHONY: helm kind prometheus chart kind-up helm-install
+
+# The real helm (helm.sh/helm/v3, pinned in localcluster/helm), built like the control plane into
+# ~/.cache/cloudless/helm/<hash>/bin: about 2 min the first time, then a cache hit.
+helm: $(VENV)/.installed
+	$(PY) -m cloudless_localcluster.build helm
+
+# kind (sigs.k8s.io/kind, pinned in localcluster/kind) for `make kind-up`, built the same way.
+kind: $(VENV)/.installed
+	$(PY) -m cloudless_localcluster.build kind
+
+# Debian's Prometheus and promtool: the chart tests run the dashboard's queries and alert rules on it.
+prometheus:
+	@if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then \
+		echo "installing Debian's prometheus"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	fi
+
+# The chart's generated files: its CRDs from crds/, the Grafana dashboard and alert rules from code.
+chart: $(VENV)/.installed
+	$(PY) helm/sync_crds.py
+	$(PY) helm/dashboard.py
+	$(PY) helm/alerts.py
+
+HELM_BIN = $(shell $(PY) -m cloudless_localcluster.build helm --print-bin-dir)/helm
+KIND_BIN = $(shell $(PY) -m cloudless_localcluster.build kind --print-bin-dir)/kind
+KUBECTL_BIN = $(shell $(PY) -m cloudless_localcluster.build k8s --print-bin-dir)/kubectl
+KIND_CLUSTER ?= cloudless
+KIND_CONTEXT = kind-$(KIND_CLUSTER)
+RELEASE ?= cloudless
+RELEASE_NAMESPACE ?= cloudless-system
+MONITORING_CRDS ?= 0
+HELM_VALUES ?=
+KIND_IMAGES := cloudless/operator:dev cloudless/runtime:dev cloudless/router:dev
+
+# kind runs Kubernetes in Docker containers: without a working Docker these targets stop here.
+define need_docker
+	@if ! command -v docker >/dev/null 2>&1 || ! docker info >/dev/null 2>&1; then \
+		echo "make $@: Docker is not available (no docker command, or 'docker info' fails); kind needs it." >&2; \
+		echo "make $@: without Docker, use the local cluster: docs/install.md, 'Without Docker'." >&2; \
+		exit 1; \
+	fi
+endef
+
+# A one-node kind cluster from kind/cluster.yaml (kept if it exists).
+kind-up: kind k8s
+	$(need_docker)
+	@if $(KIND_BIN) get clusters 2>/dev/null | grep -qx '$(KIND_CLUSTER)'; then \
+		echo "kind cluster $(KIND_CLUSTER) exists"; \
+	else \
+		$(KIND_BIN) create cluster --name $(KIND_CLUSTER) --config kind/cluster.yaml --wait 180s; \
+	fi
+	$(KUBECTL_BIN) --context $(KIND_CONTEXT) get nodes -L cloudless.dev/provider
+
+# The images of `make image` loaded into kind, the CRDs applied server-side (Helm never upgrades
+# them), optionally the Prometheus Operator's CRDs (MONITORING_CRDS=1), then the chart installed or
+# upgraded; HELM_VALUES passes more flags to helm, e.g. HELM_VALUES='--set provider.name=acme'.
+helm-install: helm kind k8s
+	$(need_docker)
+	@for image in $(KIND_IMAGES); do docker image inspect $$image >/dev/null 2>&1 \
+		|| { echo "make helm-install: image $$image is missing: run 'make image' first" >&2; exit 1; }; done
+	$(KIND_BIN) load docker-image --name $(KIND_CLUSTER) $(KIND_IMAGES)
+	@if [ "$(MONITORING_CRDS)" = 1 ]; then \
+		$(KUBECTL_BIN) --context $(KIND_CONTEXT) apply --server-side -f helm/monitoring-crds; fi
+	$(KUBECTL_BIN) --context $(KIND_CONTEXT) apply --server-side --force-conflicts -f helm/cloudless/crds
+	$(HELM_BIN) --kube-context $(KIND_CONTEXT) upgrade --install $(RELEASE) helm/cloudless \
+		--namespace $(RELEASE_NAMESPACE) --create-namespace --wait --timeout 5m $(HELM_VALUES)

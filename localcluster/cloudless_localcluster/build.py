@@ -1,14 +1,16 @@
-"""Build the control-plane binaries from the pinned Go module, once per set of pins.
+"""Build the local cluster's Go tools from pinned Go modules, once per set of pins.
 
-The binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl) are compiled
-from `localcluster/k8s` (go.mod + go.sum name every source exactly) into
-`$CLOUDLESS_CACHE/k8s/<key>/bin`, where `<key>` hashes go.mod, go.sum, the Go version and the build
-flags. Changing a pin or the toolchain therefore builds into a new folder, and an unchanged
-checkout finds its binaries already there: `make install` is cheap after the first time. A folder
-counts as complete only once `manifest.json` is written after the last binary, so an interrupted
-build is resumed, never trusted.
+Each toolset is built the same way: the control plane (etcd, kube-apiserver,
+kube-controller-manager, kube-scheduler, kubectl) from `localcluster/k8s`, `helm` from
+`localcluster/helm` (the chart tests and `make helm-install`), and `kind` from `localcluster/kind`
+(`make kind-up`, on machines with Docker). Each module's go.mod + go.sum name every source exactly; its binaries go to
+`$CLOUDLESS_CACHE/<toolset>/<key>/bin`, where `<key>` hashes go.mod, go.sum, the Go version and
+the build flags. Changing a pin or the toolchain therefore builds into a new folder, and an
+unchanged checkout finds its binaries already there: `make install` is cheap after the first
+time. A folder counts as complete only once `manifest.json` is written after the last binary, so
+an interrupted build is resumed, never trusted.
 
-Run it as `python -m cloudless_localcluster.build` (what `make install` does).
+Run it as `python -m cloudless_localcluster.build [k8s|helm|kind]` (what `make install` does).
 """
 
 from __future__ import annotations
@@ -29,21 +31,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-#: Binary name -> Go package, in build order (the apiserver first: it compiles most shared code).
-BINARIES: dict[str, str] = {
-    "etcd": "go.etcd.io/etcd/server/v3",
-    "kube-apiserver": "k8s.io/kubernetes/cmd/kube-apiserver",
-    "kube-controller-manager": "k8s.io/kubernetes/cmd/kube-controller-manager",
-    "kube-scheduler": "k8s.io/kubernetes/cmd/kube-scheduler",
-    "kubectl": "k8s.io/kubernetes/cmd/kubectl",
-}
-
 #: Static, stripped, path-free binaries: no C toolchain needed, smaller, reproducible across checkouts.
 BUILD_FLAGS = ("-trimpath",)
 LDFLAGS = ("-s", "-w")
 BUILD_ENV = {"CGO_ENABLED": "0", "GOFLAGS": "-mod=readonly"}
 
-MODULE_DIR = Path(__file__).resolve().parent.parent / "k8s"
+MODULES = Path(__file__).resolve().parent.parent
 MANIFEST = "manifest.json"
 
 Progress = Callable[[str], None]
@@ -53,9 +46,75 @@ class BuildError(RuntimeError):
     """A binary could not be built; the message carries the Go toolchain's own output."""
 
 
-def module_dir() -> Path:
-    """The pinned Go module (`localcluster/k8s`); `CLOUDLESS_K8S_MODULE` points elsewhere."""
-    return Path(os.environ.get("CLOUDLESS_K8S_MODULE") or MODULE_DIR)
+def pinned_version(go_mod: Path, module: str) -> str:
+    """The version go.mod requires of `module` (e.g. `v1.36.3` for k8s.io/kubernetes)."""
+    match = re.search(rf"^\s*(?:require\s+)?{re.escape(module)}\s+(v\S+)", go_mod.read_text(), re.MULTILINE)
+    if match is None:
+        raise BuildError(f"{go_mod} does not require {module}")
+    return match.group(1)
+
+
+def kubernetes_stamps(go_mod: Path) -> list[str]:
+    """The version stamps Kubernetes' own build (hack/lib/version.sh) sets, so `kubectl version` shows the pin."""
+    version = pinned_version(go_mod, "k8s.io/kubernetes")
+    major, minor = version.lstrip("v").split(".")[:2]
+    stamps = {"gitVersion": version, "gitMajor": major, "gitMinor": minor, "gitTreeState": "clean"}
+    return [
+        f"-X {package}.{key}={value}"
+        for package in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version")
+        for key, value in stamps.items()
+    ]
+
+
+def helm_stamps(go_mod: Path) -> list[str]:
+    """What Helm's Makefile stamps: its version, and the Kubernetes version of its client-go (1.N for v0.N),
+    which `helm template` and `helm lint` assume when no cluster tells them."""
+    version = pinned_version(go_mod, "helm.sh/helm/v3")
+    client_minor = pinned_version(go_mod, "k8s.io/client-go").lstrip("v").split(".")[1]
+    flags = [
+        f"-X helm.sh/helm/v3/internal/version.version={version}",
+        "-X helm.sh/helm/v3/internal/version.gitTreeState=clean",
+    ]
+    for package in ("helm.sh/helm/v3/pkg/lint/rules", "helm.sh/helm/v3/pkg/chartutil"):
+        flags += [f"-X {package}.k8sVersionMajor=1", f"-X {package}.k8sVersionMinor={client_minor}"]
+    return flags
+
+
+@dataclasses.dataclass(frozen=True)
+class Toolset:
+    """One pinned Go module and the commands compiled from it."""
+
+    name: str
+    """Cache folder name, and the word in `CLOUDLESS_<NAME>_MODULE` / `CLOUDLESS_<NAME>_BIN`."""
+    title: str
+    release: str
+    """The module whose pinned version names the build (what progress lines and the manifest show)."""
+    binaries: dict[str, str]
+    """Binary name -> Go package, in build order."""
+    stamps: Callable[[Path], list[str]]
+    """go.mod -> the `-X` version stamps of the build."""
+
+    def module_dir(self) -> Path:
+        """`localcluster/<name>`; `CLOUDLESS_<NAME>_MODULE` points elsewhere."""
+        return Path(os.environ.get(f"CLOUDLESS_{self.name.upper()}_MODULE") or MODULES / self.name)
+
+    def ldflags(self, go_mod: Path) -> str:
+        return " ".join([*LDFLAGS, *self.stamps(go_mod)])
+
+
+#: Binary name -> Go package, in build order (the apiserver first: it compiles most shared code).
+BINARIES: dict[str, str] = {
+    "etcd": "go.etcd.io/etcd/server/v3",
+    "kube-apiserver": "k8s.io/kubernetes/cmd/kube-apiserver",
+    "kube-controller-manager": "k8s.io/kubernetes/cmd/kube-controller-manager",
+    "kube-scheduler": "k8s.io/kubernetes/cmd/kube-scheduler",
+    "kubectl": "k8s.io/kubernetes/cmd/kubectl",
+}
+K8S = Toolset("k8s", "control plane", "k8s.io/kubernetes", BINARIES, kubernetes_stamps)
+HELM = Toolset("helm", "helm", "helm.sh/helm/v3", {"helm": "helm.sh/helm/v3/cmd/helm"}, helm_stamps)
+KIND = Toolset("kind", "kind", "sigs.k8s.io/kind", {"kind": "sigs.k8s.io/kind"}, lambda _go_mod: [])
+"""kind's version is a constant of its source; it stamps nothing else that matters here."""
+TOOLSETS = {toolset.name: toolset for toolset in (K8S, HELM, KIND)}
 
 
 def cache_root() -> Path:
@@ -75,44 +134,21 @@ def go_binary() -> str:
     return candidate
 
 
-def go_version(go: str) -> str:
-    """The version the go command would build with (after GOTOOLCHAIN), e.g. `go1.26.8`."""
+def go_version(go: str, module: Path) -> str:
+    """The version the go command would build with in `module` (after GOTOOLCHAIN), e.g. `go1.26.8 linux amd64`."""
     env = {**os.environ, **BUILD_ENV}
     result = subprocess.run(
-        [go, "env", "GOVERSION", "GOOS", "GOARCH"],
-        cwd=module_dir(),
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+        [go, "env", "GOVERSION", "GOOS", "GOARCH"], cwd=module, env=env, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
-        raise BuildError(f"`go env` failed in {module_dir()}:\n{result.stderr.strip()}")
+        raise BuildError(f"`go env` failed in {module}:\n{result.stderr.strip()}")
     return " ".join(result.stdout.split())
 
 
-def kubernetes_version(go_mod: Path) -> str:
-    """The pinned `k8s.io/kubernetes` release, stamped into the binaries as `kubectl version` shows."""
-    match = re.search(r"^\s*k8s\.io/kubernetes\s+(v\S+)", go_mod.read_text(), re.MULTILINE)
-    if match is None:
-        raise BuildError(f"{go_mod} does not require k8s.io/kubernetes")
-    return match.group(1)
-
-
-def ldflags(kube_version: str) -> str:
-    """`-s -w` plus the version stamps that Kubernetes' own build (hack/lib/version.sh) sets."""
-    major, minor = kube_version.lstrip("v").split(".")[:2]
-    stamps = {"gitVersion": kube_version, "gitMajor": major, "gitMinor": minor, "gitTreeState": "clean"}
-    flags = list(LDFLAGS)
-    for package in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
-        flags += [f"-X {package}.{key}={value}" for key, value in stamps.items()]
-    return " ".join(flags)
-
-
-def cache_key(go_mod: bytes, go_sum: bytes, version: str) -> str:
+def cache_key(go_mod: bytes, go_sum: bytes, version: str, binaries: dict[str, str] = BINARIES) -> str:
     """What decides the binaries' content: the pins, the toolchain, the flags and the binary set."""
     digest = hashlib.sha256()
-    for part in (go_mod, go_sum, version.encode(), repr((BUILD_FLAGS, LDFLAGS, BUILD_ENV, BINARIES)).encode()):
+    for part in (go_mod, go_sum, version.encode(), repr((BUILD_FLAGS, LDFLAGS, BUILD_ENV, binaries)).encode()):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()[:16]
@@ -125,12 +161,14 @@ class Pins:
     module: Path
     go: str
     go_version: str
-    kubernetes: str
+    release: str
+    """The pinned version of the toolset's release module, e.g. `v1.36.3`."""
     key: str
+    toolset: Toolset = K8S
 
     @property
     def folder(self) -> Path:
-        return cache_root() / "k8s" / self.key
+        return cache_root() / self.toolset.name / self.key
 
     @property
     def bin_dir(self) -> Path:
@@ -140,31 +178,30 @@ class Pins:
         return self.bin_dir / name
 
 
-def current_pins() -> Pins:
+def current_pins(toolset: Toolset = K8S) -> Pins:
     """Read go.mod, go.sum and the Go version now; cheap (one `go env`), so callers need not cache it."""
-    module = module_dir()
+    module = toolset.module_dir()
     go_mod, go_sum = module / "go.mod", module / "go.sum"
     if not go_mod.exists() or not go_sum.exists():
-        raise BuildError(f"{module} has no go.mod/go.sum: the pinned control-plane module is missing")
+        raise BuildError(f"{module} has no go.mod/go.sum: the pinned {toolset.title} module is missing")
     go = go_binary()
-    version = go_version(go)
-    return Pins(
-        module, go, version, kubernetes_version(go_mod), cache_key(go_mod.read_bytes(), go_sum.read_bytes(), version)
-    )
+    version = go_version(go, module)
+    key = cache_key(go_mod.read_bytes(), go_sum.read_bytes(), version, toolset.binaries)
+    return Pins(module, go, version, pinned_version(go_mod, toolset.release), key, toolset)
 
 
 def is_complete(pins: Pins) -> bool:
     """Whether every binary is there and the manifest says the build finished."""
-    return (pins.folder / MANIFEST).exists() and all(pins.binary(name).exists() for name in BINARIES)
+    return (pins.folder / MANIFEST).exists() and all(pins.binary(name).exists() for name in pins.toolset.binaries)
 
 
-def installed_bin_dir() -> Path | None:
+def installed_bin_dir(toolset: Toolset = K8S) -> Path | None:
     """The binaries for the checkout's pins, or None if `make install` has not built them."""
-    explicit = os.environ.get("CLOUDLESS_K8S_BIN")
+    explicit = os.environ.get(f"CLOUDLESS_{toolset.name.upper()}_BIN")
     if explicit:
         return Path(explicit)
     try:
-        pins = current_pins()
+        pins = current_pins(toolset)
     except BuildError:
         return None
     return pins.bin_dir if is_complete(pins) else None
@@ -189,18 +226,11 @@ def _ticker(label: str, started: float, progress: Progress, stop: threading.Even
 
 def build_one(pins: Pins, name: str, progress: Progress, tick: float = 30.0) -> float:
     """Compile one binary into the cache (atomically: a temp name, then rename); return the seconds."""
-    package = BINARIES[name]
+    package = pins.toolset.binaries[name]
     target = pins.binary(name)
     partial = target.with_name(f".{name}.partial")
-    command = [
-        pins.go,
-        "build",
-        *BUILD_FLAGS,
-        f"-ldflags={ldflags(pins.kubernetes)}",
-        "-o",
-        str(partial),
-        package,
-    ]
+    ldflags = pins.toolset.ldflags(pins.module / "go.mod")
+    command = [pins.go, "build", *BUILD_FLAGS, f"-ldflags={ldflags}", "-o", str(partial), package]
     env = {**os.environ, **BUILD_ENV}
     started = time.monotonic()
     stop = threading.Event()
@@ -218,55 +248,61 @@ def build_one(pins: Pins, name: str, progress: Progress, tick: float = 30.0) -> 
     return time.monotonic() - started
 
 
-def ensure_built(progress: Progress = print, force: bool = False) -> Path:
+def ensure_built(progress: Progress = print, force: bool = False, toolset: Toolset = K8S) -> Path:
     """Build whatever the current pins lack and return the bin folder; a no-op on a cache hit."""
-    pins = current_pins()
+    pins = current_pins(toolset)
+    what = f"{toolset.title} {pins.release}"
     if is_complete(pins) and not force:
-        progress(f"control plane {pins.kubernetes} ({pins.go_version}): cached in {pins.bin_dir}")
+        progress(f"{what} ({pins.go_version}): cached in {pins.bin_dir}")
         return pins.bin_dir
     with _locked(pins.folder):
         if is_complete(pins) and not force:  # another build finished while we waited for the lock
-            progress(f"control plane {pins.kubernetes}: built meanwhile in {pins.bin_dir}")
+            progress(f"{what}: built meanwhile in {pins.bin_dir}")
             return pins.bin_dir
         (pins.folder / MANIFEST).unlink(missing_ok=True)
         pins.bin_dir.mkdir(parents=True, exist_ok=True)
-        progress(f"building control plane {pins.kubernetes} with {pins.go_version} into {pins.bin_dir}")
+        progress(f"building {what} with {pins.go_version} into {pins.bin_dir}")
+        binaries = toolset.binaries
         seconds: dict[str, float] = {}
         total = time.monotonic()
-        for index, name in enumerate(BINARIES, start=1):
+        for index, name in enumerate(binaries, start=1):
             if pins.binary(name).exists() and not force:
-                progress(f"[{index}/{len(BINARIES)}] {name}: already built")
+                progress(f"[{index}/{len(binaries)}] {name}: already built")
                 continue
-            progress(f"[{index}/{len(BINARIES)}] {name} ({BINARIES[name]})")
+            progress(f"[{index}/{len(binaries)}] {name} ({binaries[name]})")
             seconds[name] = build_one(pins, name, progress)
-            progress(f"[{index}/{len(BINARIES)}] {name}: {seconds[name]:.0f}s")
+            progress(f"[{index}/{len(binaries)}] {name}: {seconds[name]:.0f}s")
         manifest = {
-            "kubernetes": pins.kubernetes,
+            "release": {"module": toolset.release, "version": pins.release},
             "go": pins.go_version,
-            "binaries": {name: BINARIES[name] for name in BINARIES},
+            "binaries": dict(binaries),
             "build_seconds": {name: round(value, 1) for name, value in seconds.items()},
         }
         (pins.folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-        progress(f"control plane built in {time.monotonic() - total:.0f}s: {pins.bin_dir}")
+        progress(f"{what} built in {time.monotonic() - total:.0f}s: {pins.bin_dir}")
     return pins.bin_dir
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m cloudless_localcluster.build", description="Build the pinned control-plane binaries."
+        prog="python -m cloudless_localcluster.build", description="Build the pinned Go tools of the local cluster."
+    )
+    parser.add_argument(
+        "toolset", nargs="?", default=K8S.name, choices=sorted(TOOLSETS), help="what to build (default: k8s)"
     )
     parser.add_argument("--force", action="store_true", help="rebuild even if the cache has these pins")
     parser.add_argument("--print-bin-dir", action="store_true", help="only print where the binaries go, build nothing")
     args = parser.parse_args(argv)
+    toolset = TOOLSETS[args.toolset]
 
     def progress(line: str) -> None:
         print(line, flush=True)
 
     try:
         if args.print_bin_dir:
-            print(current_pins().bin_dir)
+            print(current_pins(toolset).bin_dir)
             return 0
-        ensure_built(progress, force=args.force)
+        ensure_built(progress, force=args.force, toolset=toolset)
     except BuildError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -84,9 +84,14 @@ def up(state_dir: Path | None, bin_dir: Path | None, reset: bool, nodes: int) ->
 
 @cluster.command()
 @_state_option
-def down(state_dir: Path | None) -> None:
-    """Stop the control plane; its state (objects, PKI, ports) stays for the next `up`."""
+@click.option("--reset", is_flag=True, help="Also wipe the state folder, releasing its pod networks.")
+def down(state_dir: Path | None, reset: bool) -> None:
+    """Stop the control plane; its state (objects, PKI, ports, pod networks) stays for the next `up`."""
     local = _cluster(state_dir)
+    if reset:
+        local.reset(_say)
+        click.echo(f"cluster stopped and wiped: {local.state.root}")
+        return
     stopped = local.down(_say)
     click.echo("cluster stopped" if stopped else "cluster was not running")
 
@@ -109,6 +114,7 @@ def status(state_dir: Path | None) -> None:
         click.echo(f"{item.name:<{width}}  {line}")
     if local.api_url() is not None:
         click.echo(f"apiserver: {local.api_url()}  kubeconfig: {local.kubeconfig}")
+        click.echo(f"pod networks: {', '.join(local.pod_cidrs()) or 'none yet'}")
     if not all(item.healthy for item in statuses):
         sys.exit(1)
 

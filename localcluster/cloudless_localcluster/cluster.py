@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import kubeconfig, processes
-from .agent import checkpoint
+from . import kubeconfig, podnets, processes
+from .agent import checkpoint, network
 from .components import ORDER, SERVICE_CIDR, Component, control_plane
 from .health import Health, probe
 from .pki import ClusterPKI, ensure_cluster_pki
@@ -87,7 +87,11 @@ class LocalCluster:
         ports = self.state.load_ports()
         if ports is None or set(ports) != set(PORT_NAMES):
             return None
-        return control_plane(self.state, self._pki(), ports)
+        return control_plane(self.state, self._pki(), ports, pod_cidrs=self.pod_cidrs())
+
+    def pod_cidrs(self) -> list[str]:
+        """The podCIDRs this cluster's nodes own, in node order (empty before the first `up`)."""
+        return [network.pod_cidr(octet) for octet in podnets.load(self.state)]
 
     def api_url(self) -> str | None:
         ports = self.state.load_ports()
@@ -118,8 +122,12 @@ class LocalCluster:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def reset(self, progress: Progress) -> None:
-        """Stop everything and delete the state folder: a brand-new cluster at the next `up`."""
+        """Stop everything and delete the state folder: a brand-new cluster at the next `up`.
+
+        The pod networks' claims go first, so other clusters can take them at once.
+        """
         self.down(progress)
+        podnets.release(self.state)
         self.state.wipe()
         progress(f"wiped {self.state.root}")
 
@@ -130,6 +138,12 @@ class LocalCluster:
             pki = ensure_cluster_pki(self.state.pki, SERVICE_CIDR)
             already = {name for name in ORDER if processes.running(self.state.pid_file(name))}
             ports = self.state.ensure_ports({port for name in already for port in PORTS_OF[name]})
+            try:
+                octets = podnets.ensure(self.state, nodes)
+            except podnets.NoFreePodNetwork as error:
+                raise ClusterError(str(error)) from error
+            pod_cidrs = [network.pod_cidr(octet) for octet in octets[:nodes]]
+            progress(f"pod networks: {', '.join(pod_cidrs)}")
             server = f"https://{LOOPBACK}:{ports['apiserver']}"
             kubeconfig.write(self.state.admin_kubeconfig, pki, server, "admin", "kubernetes-admin")
             kubeconfig.write(
@@ -144,7 +158,7 @@ class LocalCluster:
             )
             started: list[str] = []
             try:
-                for name, component in control_plane(self.state, pki, ports, nodes=nodes).items():
+                for name, component in control_plane(self.state, pki, ports, pod_cidrs=pod_cidrs).items():
                     self._bring_up(component, bin_dir, name in already, progress)
                     if name not in already:
                         started.append(name)

@@ -10,6 +10,7 @@ wait at startup.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,12 +53,39 @@ class Component:
         return [str(bin_dir / self.binary), *self.args]
 
 
+#: Who the apiserver's audit log records: workloads' service accounts (a chart's operator, say), at
+#: Metadata level (who did what to which object, and the answer; no bodies). The control plane's own
+#: controllers (service accounts in kube-system) and the node agent are left out, so the log stays
+#: small and reads as "what the workloads asked for": tests/helm check an operator's RBAC against it.
+AUDIT_POLICY = """\
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+  - level: None
+    userGroups: ["system:serviceaccounts:kube-system"]
+  - level: Metadata
+    userGroups: ["system:serviceaccounts"]
+  - level: None
+"""
+
+
+def audit_policy(state: StateDir) -> Path:
+    """The audit policy file in the state folder, (re)written when its text differs; its path."""
+    path = state.root / "audit-policy.yaml"
+    if not path.exists() or path.read_text() != AUDIT_POLICY:
+        path.write_text(AUDIT_POLICY)
+    return path
+
+
 def _url(port: int, path: str) -> str:
     return f"https://{LOOPBACK}:{port}{path}"
 
 
-def control_plane(state: StateDir, pki: ClusterPKI, ports: dict[str, int], *, nodes: int = 1) -> dict[str, Component]:
-    """The components of one cluster, by name, in start order; the node agent registers `nodes` Nodes."""
+def control_plane(
+    state: StateDir, pki: ClusterPKI, ports: dict[str, int], *, pod_cidrs: Sequence[str] = ()
+) -> dict[str, Component]:
+    """The components of one cluster, by name, in start order; the node agent registers one Node per podCIDR."""
     etcd_url = _url(ports["etcd-client"], "")
     peer_url = f"http://{LOOPBACK}:{ports['etcd-peer']}"
     cm_kubeconfig = state.kubeconfigs / "controller-manager.conf"
@@ -128,6 +156,11 @@ def control_plane(state: StateDir, pki: ClusterPKI, ports: dict[str, int], *, no
             f"--proxy-client-cert-file={pki.crt('front-proxy-client')}",
             f"--proxy-client-key-file={pki.key('front-proxy-client')}",
             "--profiling=false",
+            f"--audit-policy-file={audit_policy(state)}",
+            f"--audit-log-path={state.log_file('kube-apiserver-audit')}",
+            "--audit-log-format=json",
+            "--audit-log-maxsize=50",
+            "--audit-log-maxbackup=1",
         ),
         health=HealthCheck(_url(ports["apiserver"], "/readyz"), pki.crt("ca"), pki.crt("admin"), pki.key("admin")),
         startup_timeout=180,
@@ -181,7 +214,12 @@ def control_plane(state: StateDir, pki: ClusterPKI, ports: dict[str, int], *, no
         name="node-agent",
         # Our own Python program, run by the interpreter running this code (the project's virtualenv).
         binary=sys.executable,
-        args=("-m", "cloudless_localcluster.agent", f"--state={state.root}", f"--nodes={nodes}"),
+        args=(
+            "-m",
+            "cloudless_localcluster.agent",
+            f"--state={state.root}",
+            *(f"--pod-cidr={cidr}" for cidr in pod_cidrs),
+        ),
         health=HealthCheck(_url(ports["kubelet"], "/healthz"), pki.crt("ca")),
         startup_timeout=60,
     )

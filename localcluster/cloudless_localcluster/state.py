@@ -1,9 +1,9 @@
 """The cluster's state folder: where everything that must survive `cluster down` / `cluster up` lives.
 
-One folder holds the PKI, etcd's data, the component logs, their pid files and the loopback ports
-picked at the first `up`. Keeping the ports on disk makes the kubeconfig (and every client that
-copied it) stay valid across restarts; keeping etcd's data makes the cluster's objects survive.
-Only `--reset` deletes the folder.
+One folder holds the PKI, etcd's data, the component logs, their pid files, and the loopback ports
+and pod networks picked at the first `up`. Keeping the ports on disk makes the kubeconfig (and
+every client that copied it) stay valid across restarts; keeping the pod networks keeps the Nodes'
+podCIDRs; keeping etcd's data makes the cluster's objects survive. Only `--reset` deletes the folder.
 """
 
 from __future__ import annotations
@@ -98,6 +98,11 @@ class StateDir:
     @property
     def ports_file(self) -> Path:
         return self.root / "ports.json"
+
+    @property
+    def podnets_file(self) -> Path:
+        """The second octets of the nodes' podCIDRs, picked at the first `up` (see `podnets.py`)."""
+        return self.root / "podnets.json"
 
     def log_file(self, component: str) -> Path:
         return self.logs / f"{component}.log"

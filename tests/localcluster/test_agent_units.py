@@ -39,11 +39,10 @@ def test_images_map_to_entrypoints_and_python_is_the_agents() -> None:
 
 
 def test_pod_addresses_come_from_the_nodes_cidr_and_are_reused_after_release() -> None:
-    assert network.pod_cidr(2) == "127.2.0.0/16"
-    addresses = network.Addresses({"n1": network.pod_cidr(1)})
+    addresses = network.Addresses({"n1": network.pod_cidr(42)})
     first = addresses.allocate("n1", "uid-a")
-    assert first == "127.1.0.2"
-    assert addresses.allocate("n1", "uid-b") == "127.1.0.3"
+    assert first == "127.42.0.2"
+    assert addresses.allocate("n1", "uid-b") == "127.42.0.3"
     addresses.release(first)
     assert addresses.allocate("n1", "uid-c") == first
 
@@ -78,3 +77,31 @@ def test_log_tail_offsets(tmp_path: Path) -> None:
     log.write_bytes(b"one\ntwo\nthree\n")
     assert log.read_bytes()[kubelet_api.tail_offset(log, 2) :] == b"two\nthree\n"
     assert kubelet_api.tail_offset(log, 10) == 0
+
+
+def _named(name: str, state: dict[str, object]) -> ContainerView:
+    return ContainerView(name, "img", state, None, 0, False, False)
+
+
+def test_init_containers_hold_the_pod_pending_and_uninitialized_until_each_succeeded() -> None:
+    done = _named("first", {"terminated": {"exitCode": 0, "reason": "Completed"}})
+    running = _named("second", {"running": {"startedAt": "t"}})
+    app = _named("app", {"waiting": {"reason": "PodInitializing"}})
+    pod: dict[str, object] = {"spec": {"restartPolicy": "Always"}}
+    computed = status.compute(pod, [app], init_views=[done, running], pod_ip="127.9.0.2", start_time="t", now="n")
+    assert computed["phase"] == "Pending"
+    initialized = next(c for c in computed["conditions"] if c["type"] == "Initialized")
+    assert initialized["status"] == "False"
+    assert initialized["reason"] == "ContainersNotInitialized"
+    assert initialized["message"] == "containers with incomplete status: [second]"
+    assert [s["name"] for s in computed["initContainerStatuses"]] == ["first", "second"]
+    assert "initContainerStatuses" not in status.compute(pod, [app], pod_ip="127.9.0.2", start_time="t", now="n")
+
+
+def test_a_failed_init_container_fails_the_pod_only_when_nothing_restarts() -> None:
+    failed = _named("init", {"terminated": {"exitCode": 1, "reason": "Error"}})
+    app = _named("app", {"waiting": {"reason": "PodInitializing"}})
+    assert status.phase([app], "Never", [failed]) == "Failed"
+    assert status.phase([app], "OnFailure", [failed]) == "Pending"
+    done = _named("init", {"terminated": {"exitCode": 0, "reason": "Completed"}})
+    assert status.phase([_named("app", {"running": {"startedAt": "t"}})], "Always", [done]) == "Running"

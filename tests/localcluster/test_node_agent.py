@@ -6,6 +6,7 @@ namespace, and run in file order (the Deployment is scaled and finally deleted b
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import signal
@@ -17,6 +18,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+
+from cloudless_localcluster import podnets
+from cloudless_localcluster.agent import network
+from cloudless_localcluster.state import StateDir
 
 from .conftest import RunningCluster
 
@@ -82,6 +87,11 @@ def ready_pods(cluster: RunningCluster, count: int) -> list[dict[str, Any]] | No
     return ready if len(ready) == count == len(pods) else None
 
 
+def node_cidr(cluster: RunningCluster) -> str:
+    """The podCIDR this cluster picked for its first node at its first `up` (kept in its state folder)."""
+    return network.pod_cidr(podnets.load(StateDir(cluster.state))[0])
+
+
 def pid_of(pod: dict[str, Any]) -> int:
     return int(pod["status"]["containerStatuses"][0]["containerID"].removeprefix("cloudless://"))
 
@@ -130,7 +140,11 @@ def web(running_cluster: RunningCluster, tmp_path_factory: pytest.TempPathFactor
 def test_the_node_is_registered_ready_with_capacity_and_a_pod_cidr(running_cluster: RunningCluster) -> None:
     running_cluster.kubectl("wait", "--for=condition=Ready", "node/cloudless-node-1", "--timeout=60s")
     node = get_json(running_cluster, "node", "cloudless-node-1")
-    assert node["spec"]["podCIDR"] == "127.1.0.0/16"
+    cidr = node_cidr(running_cluster)
+    assert node["spec"]["podCIDR"] == cidr
+    assert f"pod networks: {cidr}" in running_cluster.up_output
+    claim = podnets.registry_dir() / cidr.removesuffix(".0.0/16")
+    assert claim.read_text().strip() == str(running_cluster.state.resolve())
     assert node["status"]["capacity"]["cpu"] == "4"
     assert node["status"]["capacity"]["memory"] == "16Gi"
     assert {"type": "InternalIP", "address": "127.0.0.1"} in node["status"]["addresses"]
@@ -144,7 +158,7 @@ def test_deployment_pods_run_ready_and_answer_on_their_pod_ips(web: RunningClust
     assert len(set(ips)) == 2
     for pod in pods:
         ip = pod["status"]["podIP"]
-        assert ip.startswith("127.1.")
+        assert ipaddress.ip_address(ip) in ipaddress.ip_network(node_cidr(web))
         assert get(f"http://{ip}:8080/") == pod["metadata"]["name"] + "\n"
 
 

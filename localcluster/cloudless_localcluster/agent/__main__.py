@@ -2,7 +2,7 @@
 
 Reads everything from the cluster's state folder (admin kubeconfig, the CA and the agent's
 serving certificate, the recorded kubelet port), so `up` only has to say where that folder is and
-how many nodes to register.
+which podCIDRs its nodes own (one `--pod-cidr` per node; `up` picks them per cluster).
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ from .agent import Agent, Paths, Settings
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m cloudless_localcluster.agent", description=__doc__)
     parser.add_argument("--state", type=Path, required=True, help="the cluster's state folder")
-    parser.add_argument("--nodes", type=int, default=1, help="how many Nodes to register (default 1)")
+    parser.add_argument(
+        "--pod-cidr",
+        dest="pod_cidrs",
+        action="append",
+        required=True,
+        help="the podCIDR of the next Node to register (repeat once per Node: cloudless-node-1, -2, ...)",
+    )
     options = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(threadName)s: %(message)s")
     state = StateDir(options.state)
@@ -32,7 +38,7 @@ def main() -> None:
         Settings(
             kubeconfig=state.admin_kubeconfig,
             paths=Paths(state.root / "agent"),
-            nodes=node.node_specs(options.nodes),
+            nodes=node.node_specs(options.pod_cidrs),
             kubelet_port=ports["kubelet"],
             cert=pki.crt("kubelet"),
             key=pki.key("kubelet"),

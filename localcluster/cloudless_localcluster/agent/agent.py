@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from . import checkpoint, kubelet_api, node
+from . import checkpoint, events, kubelet_api, node
 from .kube import Gone, Kube, Obj
 from .network import Addresses
 from .pods import Context, PodWorker
@@ -68,6 +68,7 @@ class Agent:
             logs_dir=settings.paths.logs,
             kube_api=(api.hostname or "127.0.0.1", api.port or 443),
             addresses=Addresses({n.name: n.pod_cidr for n in settings.nodes}),
+            events=events.Recorder(self.kube),
         )
         self.stop = threading.Event()
         self._workers: dict[str, PodWorker] = {}
@@ -85,6 +86,7 @@ class Agent:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         settings = self.settings
+        self.context.events.start()
         for spec in settings.nodes:
             node.register(self.kube, spec)
         server = kubelet_api.serve(
@@ -115,6 +117,7 @@ class Agent:
             worker.stop()
         for worker in workers:
             worker.join(10)
+        self.context.events.drain(5)
 
     def _adopt(self) -> None:
         """Kill the processes of recorded pods that are gone; start workers (re-adopting) for the rest."""

@@ -64,6 +64,9 @@ class Kube:
     def create_node(self, body: Obj) -> Obj | None:
         return self._call(self._core.create_node, body)
 
+    def delete_node(self, name: str) -> None:
+        self._call(self._core.delete_node, name)
+
     def patch_node_status(self, name: str, patch: Obj) -> Obj | None:
         return self._call(self._core.patch_node_status, name, patch, _content_type=STRATEGIC)
 
@@ -126,6 +129,15 @@ class Kube:
         except ApiException as error:
             if error.status != 409:  # another uid holds the name now: ours is already gone
                 raise
+
+    # -- events ----------------------------------------------------------------------------------
+
+    def create_event(self, namespace: str, body: Obj) -> Obj | None:
+        return self._call(self._core.create_namespaced_event, namespace, body)
+
+    def patch_event(self, namespace: str, name: str, patch: Obj) -> Obj | None:
+        """Raise an Event's count; None if it is gone (expired)."""
+        return self._call(self._core.patch_namespaced_event, name, namespace, patch, _content_type=STRATEGIC)
 
     # -- what pods refer to -----------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
 """Pod addresses: each node owns a /16 of 127.0.0.0/8 and each pod gets one loopback address from it.
 
 On Linux all of 127.0.0.0/8 reaches the loopback interface without configuration, so a pod's
-process can bind its own 127.N.x.y and two pods can both listen on port 8080. Node N (from 1)
-owns 127.N.0.0/16; addresses start at .0.2 (the .0.1 of each range is left for the node itself).
+process can bind its own 127.N.x.y and two pods can both listen on port 8080. Which /16s a
+cluster's nodes own is picked per cluster (`podnets.py`), so clusters running side by side never
+share an address; the agent is told them on its command line. Addresses start at .0.2 of the
+range (the .0.1 is left for the node itself).
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from __future__ import annotations
 import ipaddress
 import threading
 
+#: Second octets a node may own: 127.0/16 holds the control plane's 127.0.0.1, and 127.255.255.255 is lo's broadcast.
+OCTETS = range(1, 255)
 
-def pod_cidr(index: int) -> str:
-    """The podCIDR of node `index` (1-based)."""
-    if not 1 <= index <= 254:
-        raise ValueError("node index must be within 1..254")
-    return f"127.{index}.0.0/16"
+
+def pod_cidr(octet: int) -> str:
+    """The podCIDR of a node that owns the /16 with second octet `octet`."""
+    if octet not in OCTETS:
+        raise ValueError(f"a pod network's second octet must be within {OCTETS.start}..{OCTETS.stop - 1}, not {octet}")
+    return f"127.{octet}.0.0/16"
 
 
 class Addresses:

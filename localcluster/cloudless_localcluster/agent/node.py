@@ -1,7 +1,7 @@
 """The Nodes this agent plays the kubelet for: registration, Lease and Ready heartbeats.
 
-Each Node is created with its capacity, a podCIDR (its share of 127.0.0.0/8, see `network.py`)
-and the address and port of the agent's kubelet API, then kept alive as a kubelet does: its Lease
+Each Node is created with its capacity, a podCIDR (its share of 127.0.0.0/8, picked per cluster by
+`podnets.py`) and the address and port of the agent's kubelet API, then kept alive as a kubelet does: its Lease
 in kube-node-lease renewed and its conditions posted every 10 s, so the node lifecycle controller
 sees it Ready (and removes the not-ready taint) and marks it NotReady within a minute of the
 agent stopping.
@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from . import network, runtime
+from . import runtime
 from .kube import Kube, Obj
 
 log = logging.getLogger(__name__)
@@ -34,11 +35,11 @@ class NodeSpec:
     capacity: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CAPACITY))
 
 
-def node_specs(count: int, capacity: dict[str, str] | None = None) -> list[NodeSpec]:
-    """`cloudless-node-1` ... `cloudless-node-N`, node i owning 127.i.0.0/16."""
+def node_specs(pod_cidrs: Sequence[str], capacity: dict[str, str] | None = None) -> list[NodeSpec]:
+    """`cloudless-node-1` ... `cloudless-node-N`, node i owning `pod_cidrs[i-1]`."""
     return [
-        NodeSpec(f"cloudless-node-{i}", network.pod_cidr(i), dict(capacity or DEFAULT_CAPACITY))
-        for i in range(1, count + 1)
+        NodeSpec(f"cloudless-node-{i}", cidr, dict(capacity or DEFAULT_CAPACITY))
+        for i, cidr in enumerate(pod_cidrs, start=1)
     ]
 
 
@@ -89,9 +90,19 @@ def node_status(spec: NodeSpec, *, kubelet_port: int, now: str, previous: dict[s
 
 
 def register(kube: Kube, spec: NodeSpec) -> None:
-    """Create the Node if it does not exist (podCIDR can only be set at creation)."""
-    if kube.get_node(spec.name) is not None:
-        return
+    """Create the Node if it does not exist, or re-create it if it owns another podCIDR.
+
+    A podCIDR can only be set at creation. It changes only when the cluster's pod network had to
+    be picked again (a state folder from before per-cluster networks, or one whose network another
+    cluster took meanwhile); the pods already running keep their addresses.
+    """
+    current = kube.get_node(spec.name)
+    if current is not None:
+        owned = (current.get("spec") or {}).get("podCIDR")
+        if owned == spec.pod_cidr:
+            return
+        log.info("node %s owns podCIDR %s, this cluster's is %s: re-creating it", spec.name, owned, spec.pod_cidr)
+        kube.delete_node(spec.name)
     kube.create_node(
         {
             "apiVersion": "v1",

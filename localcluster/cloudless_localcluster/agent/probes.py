@@ -134,6 +134,8 @@ class Tracker:
         self.probe = probe
         self.result = initial
         self.message = ""
+        #: Why the try made by the last `run` failed (None: it passed, or no try was due): an Unhealthy event.
+        self.failure: str | None = None
         self._next = started + probe.initial_delay
         self._successes = 0
         self._failures = 0
@@ -144,6 +146,7 @@ class Tracker:
     def run(self, target: Target) -> bool | None:
         """Probe once if due; returns the (possibly new) result."""
         now = time.monotonic()
+        self.failure = None
         if not self.due(now):
             return self.result
         self._next = now + self.probe.period
@@ -154,7 +157,7 @@ class Tracker:
                 self.result = True
         else:
             self._successes, self._failures = 0, self._failures + 1
-            self.message = message
+            self.message = self.failure = message
             if self._failures >= self.probe.failure_threshold:
                 self.result = False
         return self.result

@@ -68,17 +68,6 @@ def rewrite(value: str, mounts: list[tuple[str, Path]]) -> str:
     return value
 
 
-def mounts_of(container: Obj, volumes: dict[str, Path]) -> list[tuple[str, Path]]:
-    """(mountPath, folder) for the container's mounts, longest path first so nested mounts win."""
-    result = []
-    for mount in container.get("volumeMounts") or []:
-        folder = volumes[mount["name"]]
-        if mount.get("subPath"):
-            folder = folder / mount["subPath"]
-        result.append((mount["mountPath"].rstrip("/") or "/", folder))
-    return sorted(result, key=lambda pair: len(pair[0]), reverse=True)
-
-
 def environment(pod: Obj, container: Obj, *, pod_ip: str, kube_api: tuple[str, int], kube: Kube) -> dict[str, str]:
     """The container's environment, in the kubelet's order."""
     namespace = pod["metadata"]["namespace"]
@@ -133,16 +122,18 @@ def launch(
     container: Obj,
     *,
     env: dict[str, str],
-    volumes: dict[str, Path],
+    mounts: list[tuple[str, Path]],
     scratch: Path,
     log: Path,
 ) -> Launch:
-    """The Launch for one container. Raises `images.UnknownImage` or `ConfigError`."""
+    """The Launch for one container, its paths under `mounts` ((mountPath, folder), see `volumes.mounts`) rewritten.
+
+    Raises `images.UnknownImage` or `ConfigError`.
+    """
     entry = list(images.entrypoint(container["image"]))
     command = container.get("command")
     args = container.get("args")
     argv = (list(command) if command else entry) + list(args or [])
-    mounts = mounts_of(container, volumes)
     argv = images.resolve_python([rewrite(expand(part, env), mounts) for part in argv])
     env = {name: rewrite(value, mounts) for name, value in env.items()}
     working_dir = container.get("workingDir")

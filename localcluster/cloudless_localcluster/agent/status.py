@@ -1,7 +1,8 @@
 """A pod's status as a kubelet reports it, computed from what the agent knows about its containers.
 
-Pure: the pod worker hands in one `ContainerView` per container and gets back the `status`
-patch (phase, conditions, podIP, containerStatuses), written through the pods/status subresource
+Pure: the pod worker hands in one `ContainerView` per container (and per init container) and
+gets back the `status` patch (phase, conditions, podIP, containerStatuses,
+initContainerStatuses), written through the pods/status subresource
 as a strategic merge patch (containerStatuses merge by name, conditions by type, so the
 scheduler's PodScheduled stays). A condition keeps its lastTransitionTime until its status
 changes, so the same situation computes the same patch and the worker writes only on change.
@@ -48,8 +49,25 @@ def container_status(view: ContainerView) -> Obj:
     return status
 
 
-def phase(views: list[ContainerView], restart_policy: str) -> str:
-    """Pending until every container has started once; then Running until all are done for good."""
+def _init_failed(view: ContainerView, restart_policy: str) -> bool:
+    """An init container that exited non-zero in a pod that will not restart it."""
+    terminated = view.state.get("terminated")
+    return restart_policy == "Never" and terminated is not None and terminated.get("exitCode", 1) != 0
+
+
+def _init_done(view: ContainerView) -> bool:
+    terminated = view.state.get("terminated")
+    return terminated is not None and terminated.get("exitCode") == 0
+
+
+def phase(views: list[ContainerView], restart_policy: str, init_views: list[ContainerView] | None = None) -> str:
+    """Pending until the init containers are done and every container has started once; then Running until
+    all are done for good. A failed init container fails the pod when restartPolicy is Never."""
+    init_views = init_views or []
+    if any(_init_failed(v, restart_policy) for v in init_views):
+        return "Failed"
+    if not all(_init_done(v) for v in init_views):
+        return "Pending"
     states = [next(iter(v.state)) for v in views]
     if all(s == "terminated" for s in states):
         codes = [v.state["terminated"].get("exitCode", 1) for v in views]
@@ -73,23 +91,37 @@ def _condition(kind: str, ok: bool, previous: dict[str, Obj], now: str, reason: 
     return condition
 
 
-def compute(pod: Obj, views: list[ContainerView], *, pod_ip: str, start_time: str, now: str) -> Obj:
+def compute(
+    pod: Obj,
+    views: list[ContainerView],
+    *,
+    pod_ip: str,
+    start_time: str,
+    now: str,
+    init_views: list[ContainerView] | None = None,
+) -> Obj:
     """The `status` part of the patch for `pod`."""
+    init_views = init_views or []
     previous = {c["type"]: c for c in (pod.get("status") or {}).get("conditions") or []}
     restart_policy = pod["spec"].get("restartPolicy", "Always")
-    current_phase = phase(views, restart_policy)
+    current_phase = phase(views, restart_policy, init_views)
     all_ready = all(v.ready for v in views) and current_phase == "Running"
     not_ready = [v.name for v in views if not v.ready]
     reason = "PodCompleted" if current_phase in ("Succeeded", "Failed") else "ContainersNotReady"
+    incomplete = [v.name for v in init_views if not _init_done(v)]
+    initialized = _condition("Initialized", not incomplete, previous, now, "ContainersNotInitialized")
+    if incomplete:
+        initialized["message"] = f"containers with incomplete status: [{' '.join(incomplete)}]"
     conditions = [
         _condition("PodReadyToStartContainers", True, previous, now),
-        _condition("Initialized", True, previous, now),
+        initialized,
         _condition("ContainersReady", all_ready, previous, now, reason),
         _condition("Ready", all_ready, previous, now, reason),
     ]
     if not all_ready and not_ready and current_phase not in ("Succeeded", "Failed"):
         message = f"containers with unready status: [{' '.join(not_ready)}]"
         conditions[2]["message"] = conditions[3]["message"] = message
+    extra = {"initContainerStatuses": [container_status(v) for v in init_views]} if init_views else {}
     return {
         "phase": current_phase,
         "conditions": conditions,
@@ -99,4 +131,5 @@ def compute(pod: Obj, views: list[ContainerView], *, pod_ip: str, start_time: st
         "podIPs": [{"ip": pod_ip}],
         "startTime": start_time,
         "containerStatuses": [container_status(v) for v in views],
+        **extra,
     }
