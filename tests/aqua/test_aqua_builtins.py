@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 
 import base58
+import orjson
 import pytest
 from tests.unit.router.test_router_builtins import FakeRuntime
 
@@ -87,11 +88,7 @@ ERRORS: list[tuple[str, list[object], str]] = [
     ("json.obj", [1, 2], "All keys must be of type string"),
     ("json.parse", ["{"], "error parsing json {"),
     ("kad.neighborhood", ["0OIl"], "error decoding base58"),
-    (
-        "sig.sign",
-        ["text"],
-        "Error while deserializing field 'data': invalid type: string \"text\", expected a sequence",
-    ),
+    ("sig.sign", [[1, 2]], f"peer '{OTHER.peer_id}' is not allowed to sign data on '{KEYS.peer_id}'"),
     ("srv.info", ["missing"], "Service with id 'missing' not found"),
     ("peer.timeout", [10, "x"], "peer.timeout is not supported by this peer"),
     ("srv.add_alias", ["a", "b"], "srv.add_alias is not supported by this peer"),
@@ -156,8 +153,31 @@ def test_srv_info_describes_a_service(peer: builtins.Builtins) -> None:
 def test_the_client_serves_the_pure_builtins_too() -> None:
     from cloudless_runtime import air
 
-    services = local.LocalServices({})
+    services = local.LocalServices({}, relay_id=KEYS.peer_id)
     request = air.CallRequest(service_id="math", function_name="add", arguments=[1, 2], tetraplets=[])
     assert services.call(request) == air.CallResult(0, "3")
     bad = air.CallRequest(service_id="math", function_name="add", arguments=[1], tetraplets=[])
     assert services.call(bad) == air.CallResult(1, "\"Field 'y' is missing from args to call_service\"")
+
+
+def test_the_client_answers_a_missing_service_as_js_client_does() -> None:
+    from cloudless_runtime import air
+
+    services = local.LocalServices({}, relay_id=KEYS.peer_id)
+    request = air.CallRequest(service_id="incorrect", function_name="incorrect", arguments=[1, "a"], tetraplets=[])
+    expected = "No service found for service call: serviceId='incorrect', fnName='incorrect' args='[1,\"a\"]'"
+    assert services.call(request) == air.CallResult(1, orjson.dumps(expected).decode())
+
+
+def test_the_client_serves_the_relay_id_unless_relay_was_passed() -> None:
+    from cloudless_runtime import air
+
+    def get(services: local.LocalServices, name: str) -> air.CallResult:
+        return services.call(air.CallRequest(service_id="getDataSrv", function_name=name, arguments=[], tetraplets=[]))
+
+    served = local.LocalServices({"name": "x"}, relay_id=KEYS.peer_id)
+    assert get(served, "-relay-") == get(served, "relay") == air.CallResult(0, f'"{KEYS.peer_id}"')
+    passed = local.LocalServices({"relay": OTHER.peer_id}, relay_id=KEYS.peer_id)
+    assert get(passed, "relay") == air.CallResult(0, f'"{OTHER.peer_id}"')
+    assert get(passed, "-relay-") == air.CallResult(0, f'"{KEYS.peer_id}"')
+    assert get(passed, "missing").ret_code == 1

@@ -1,6 +1,6 @@
 """A set of peers as real processes on their own loopback addresses: for each peer a runtime
 (`python -m cloudless_runtime.runtime_server`) and a router (`python -m cloudless_runtime.router`)
-sharing one key file, all routers reading one address book file.
+sharing one key file, all routers reading one address book file and keeping executed step records.
 
 Every process writes its log to a file in the set's folder; a peer that does not come up in time
 fails the start with the tail of its log. `stop()` ends every process it started (SIGTERM, then
@@ -68,6 +68,11 @@ class Peer:
     @property
     def runtime_address(self) -> str:
         return f"{self.host}:{self.runtime_port}"
+
+    @property
+    def steps_dir(self) -> pathlib.Path:
+        """Where the router keeps its executed step records."""
+        return self.folder / "steps"
 
     @property
     def router_metrics(self) -> str:
@@ -173,6 +178,7 @@ class PeerSet:
                 f"--key-file={peer.key_file}",
                 f"--address-book={self.book}",
                 f"--metrics={peer.router_metrics}",
+                f"--steps-dir={peer.steps_dir}",
             ],
         )
 

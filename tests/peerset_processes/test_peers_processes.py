@@ -1,7 +1,8 @@
 """Five peers as real processes (router + runtime each) on their own loopback addresses, one
-address book: a client fans a script out over all of them and gets five greetings; a peer killed
-mid-session is routed around by a script with `xor` failover; forged, tampered, expired and
-oversized particles are rejected with their reason and counted on the metrics endpoint."""
+address book: a client fans a script out over all of them and gets five greetings (and every peer
+keeps step records of it that run again to the same outcome); a peer killed mid-session is routed
+around by a script with `xor` failover; forged, tampered, expired and oversized particles are
+rejected with their reason and counted on the metrics endpoint."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ import pytest
 from tests import scrape
 from tests.peerset_processes import peerset
 
-from cloudless_runtime import client, identity
+from cloudless_runtime import air, client, identity
 from cloudless_runtime.proto._gen.cloudless.v1 import particle_pb2_grpc
-from cloudless_runtime.router import particle, wire
+from cloudless_runtime.router import particle, stepstore, wire
 
 TIMEOUT = 60.0
 """Per client run; generous because the machine builds Go in parallel."""
@@ -89,6 +90,15 @@ def test_a_script_fans_out_over_five_peers_and_gets_five_answers(peers: peerset.
     relay = scrape.scrape(peers.peers[0].router_metrics)
     assert scrape.value(relay, "cloudless_router_particles_forwarded_total", to="peer") >= len(peers.peers) - 1
     assert scrape.value(relay, "cloudless_router_particles_forwarded_total", to="client") >= 1
+    for peer in peers.peers:
+        records = [r for r in stepstore.read(peer.steps_dir) if r.particle.id == result.particle_id]
+        assert any(c.receipt is not None for r in records for c in r.calls.values()), f"peer {peer.index}"
+        for record in records:
+            params = record.run_parameters(peer.keys.seed)
+            again = air.run(
+                record.particle.script, record.prev_data, record.current_data, params, record.call_results()
+            )
+            assert again == record.outcome, f"peer {peer.index} recorded a run that does not run again the same"
 
 
 @pytest.fixture

@@ -1,9 +1,14 @@
 """`cloudless run SCRIPT.air --relay ADDR [--data name=json]...`: run a script through a relay and
 print what it answers (one JSON line per `callbackSrv.response`).
 
-`cloudless run FILE.aqua --func NAME [--arg name=json]... --relay ADDR --relay-id PEER_ID` compiles
-the file with the real Aqua compiler and runs one exported function as js-client would: it prints
-the function's value as one JSON line, or its error on stderr with exit status 1.
+`cloudless run FILE.aqua --func NAME [--arg name=json]... --relay ADDR` compiles the file with the
+real Aqua compiler and runs one exported function as js-client would: it prints the function's
+value as one JSON line, or its error on stderr with exit status 1.
+
+The relay tells its peer id when the session opens (and proves it), and the script gets it as
+`getDataSrv.-relay-` (and `getDataSrv.relay`, unless `--data relay=...` is given). `--relay-id`
+(or `--address-book`, by the relay's address) names the peer the relay must be: the run stops
+with a clear error when another peer answers at that address.
 
 Without `--key-file` every run is a new, throwaway identity. With it, the identity is kept: the
 file is loaded, or made on first use (its peer id is told on stderr), so the same client is the
@@ -22,6 +27,7 @@ from cloudless_runtime import aqua, identity
 from cloudless_runtime.aqua import convert
 from cloudless_runtime.client import function, local, relay
 from cloudless_runtime.identity import keyfile
+from cloudless_runtime.router import addressbook
 
 
 def _data(pairs: tuple[str, ...], option: str = "--data") -> dict[str, local.JValue]:
@@ -52,6 +58,20 @@ def _keys(key_file: pathlib.Path | None) -> identity.KeyPair:
     return made
 
 
+def _expected_relay(address: str, *, peer_id: str | None, book: pathlib.Path | None) -> str | None:
+    """The peer id the relay at `address` must prove: `--relay-id`, else its `--address-book` entry."""
+    if peer_id or book is None:
+        return peer_id or None
+    try:
+        entries = addressbook.parse(book.read_bytes())
+    except (OSError, addressbook.BadAddressBook) as e:
+        raise click.ClickException(f"address book {book}: {e}") from None
+    found = next((e.peer_id for e in entries if e.address == address), None)
+    if found is None:
+        raise click.ClickException(f"address book {book} has no peer at {address}")
+    return found
+
+
 @click.command()
 @click.argument("script", type=click.Path(exists=True, dir_okay=False, path_type=pathlib.Path))
 @click.option("--relay", "relay_address", required=True, help="the relay router, host:port")
@@ -63,11 +83,11 @@ def _keys(key_file: pathlib.Path | None) -> identity.KeyPair:
 @click.option("--ttl", "ttl_ms", default=60_000, show_default=True, help="particle time to live, ms")
 @click.option("--func", "func", help="FILE.aqua: the exported function to run")
 @click.option("--arg", "arg", multiple=True, help="FILE.aqua: name=JSON, an argument of the function (repeatable)")
-@click.option("--relay-id", help="FILE.aqua: the relay's peer id (served as -relay-)")
+@click.option("--relay-id", help="the peer id the relay must prove it has (checked; optional)")
 @click.option(
     "--address-book",
     type=click.Path(exists=True, dir_okay=False, path_type=pathlib.Path),
-    help="FILE.aqua: find the relay's peer id by its address in this address book",
+    help="check the relay against its entry (by address) in this address book",
 )
 def run(
     script: pathlib.Path,
@@ -84,6 +104,7 @@ def run(
 ) -> None:
     """Run an AIR script (or a function of an Aqua file) through a relay and print its answers."""
     keys = _keys(key_file)
+    expected = _expected_relay(relay_address, peer_id=relay_id, book=address_book)
     if script.suffix == ".aqua":
         if func is None:
             raise click.UsageError("an Aqua file needs --func NAME (the exported function to run)")
@@ -92,8 +113,7 @@ def run(
             func,
             _data(arg, "--arg"),
             relay_address=relay_address,
-            relay_id=relay_id,
-            address_book=address_book,
+            relay_id=expected,
             keys=keys,
             ttl_ms=ttl_ms,
             timeout_s=timeout_s,
@@ -103,6 +123,7 @@ def run(
         result = relay.run(
             script.read_text(),
             relay=relay_address,
+            relay_id=expected,
             keys=keys,
             data=_data(data),
             ttl_ms=ttl_ms,
@@ -125,7 +146,6 @@ def _run_function(
     *,
     relay_address: str,
     relay_id: str | None,
-    address_book: pathlib.Path | None,
     keys: identity.KeyPair,
     ttl_ms: int,
     timeout_s: float,
@@ -136,7 +156,7 @@ def _run_function(
             name,
             arguments,
             relay_address=relay_address,
-            relay_id=function.relay_peer_id(relay_address, peer_id=relay_id, book=address_book),
+            relay_id=relay_id,
             keys=keys,
             ttl_ms=ttl_ms,
             timeout_s=timeout_s,

@@ -1,10 +1,8 @@
 """Running one function of an Aqua file as js-client does: compile it (cached), serve its
 arguments and the relay's peer id (`-relay-`) from `getDataSrv`, run the particle through the
 relay with the client's services, and turn `callbackSrv.response` into the function's value or
-`errorHandlingSrv.error` into a `FunctionFailed`.
-
-The relay's peer id cannot be learned from its address (the session does not tell it), so it
-comes from the caller: given directly, or found by address in an address book file.
+`errorHandlingSrv.error` into a `FunctionFailed`. The relay's peer id is the one it proves in the
+session's hello; a caller that expects a particular relay passes its id to have it checked.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ from collections.abc import Mapping
 from cloudless_runtime import aqua, identity
 from cloudless_runtime.aqua import convert
 from cloudless_runtime.client import local, relay
-from cloudless_runtime.router import addressbook
 
 
 class FunctionFailed(Exception):
@@ -35,41 +32,28 @@ def describe_error(error: local.JValue) -> str:
     return f"the function failed{where}{code}: {error.get('message', error)}{instruction}"
 
 
-def relay_peer_id(address: str, *, peer_id: str | None, book: pathlib.Path | None) -> str:
-    if peer_id:
-        return peer_id
-    if book is not None:
-        try:
-            entries = addressbook.parse(book.read_bytes())
-        except (OSError, addressbook.BadAddressBook) as e:
-            raise relay.ClientError(f"address book {book}: {e}") from None
-        found = next((e.peer_id for e in entries if e.address == address), None)
-        if found is not None:
-            return found
-        raise relay.ClientError(f"address book {book} has no peer at {address}")
-    raise relay.ClientError("an Aqua function needs the relay's peer id: pass --relay-id or --address-book")
-
-
 def run(
     source: pathlib.Path,
     function: str,
     arguments: Mapping[str, local.JValue],
     *,
     relay_address: str,
-    relay_id: str,
+    relay_id: str | None = None,
     keys: identity.KeyPair,
     ttl_ms: int = 60_000,
     timeout_s: float = 30.0,
 ) -> local.JValue:
     """The function's value; raises `aqua.CompileError`, `convert.BadArgument`, `relay.ClientError`
-    (no answer) or `FunctionFailed` (the function's own error)."""
+    (no answer, or the relay is not `relay_id`) or `FunctionFailed` (the function's own error)."""
     compiled = aqua.compile_file(source)
     found = compiled.functions.get(function)
     if found is None:
         exported = ", ".join(sorted(compiled.functions)) or "none"
         raise convert.BadArgument(f"{source} exports no function {function!r} (exported: {exported})")
-    data = {**convert.arguments(found.signature, arguments), "-relay-": relay_id}
-    result = relay.run(found.air, relay=relay_address, keys=keys, data=data, ttl_ms=ttl_ms, timeout_s=timeout_s)
+    data = convert.arguments(found.signature, arguments)
+    result = relay.run(
+        found.air, relay=relay_address, relay_id=relay_id, keys=keys, data=data, ttl_ms=ttl_ms, timeout_s=timeout_s
+    )
     if result.errors:
         raise FunctionFailed(result.errors[0])
     return convert.result(found.signature, result.responses[0])

@@ -8,8 +8,10 @@ import click
 import prometheus_client
 
 from cloudless_runtime import sidecar
-from cloudless_runtime.router import addressbook, metrics, runtime_client, server
+from cloudless_runtime.router import addressbook, metrics, runtime_client, server, stepstore
 from cloudless_runtime.telemetry import logs, options
+
+_KEPT = stepstore.Retention()
 
 
 @click.command()
@@ -17,6 +19,20 @@ from cloudless_runtime.telemetry import logs, options
 @click.option("--runtime", "runtime_address", default="127.0.0.1:7100", show_default=True, help="the runtime API")
 @click.option("--key-file", type=click.Path(path_type=pathlib.Path), required=True, help="hex Ed25519 seed")
 @click.option("--address-book", type=click.Path(path_type=pathlib.Path), help="JSON address book, reloaded on change")
+@click.option(
+    "--steps-dir",
+    type=click.Path(file_okay=False, path_type=pathlib.Path),
+    help="keep executed step records here (JSON lines, rotated), for Proof of Processing sampling",
+)
+@click.option("--steps-max-records", default=_KEPT.max_records, show_default=True, help="records kept")
+@click.option(
+    "--steps-max-age",
+    "steps_max_age_s",
+    default=_KEPT.max_age_ms // 1000,
+    show_default=True,
+    help="seconds a record is kept",
+)
+@click.option("--steps-max-bytes", default=_KEPT.max_bytes, show_default=True, help="disk the records may use")
 @options.options
 def main(
     listen: str,
@@ -24,6 +40,10 @@ def main(
     key_file: pathlib.Path,
     address_book: pathlib.Path | None,
     *,
+    steps_dir: pathlib.Path | None,
+    steps_max_records: int,
+    steps_max_age_s: int,
+    steps_max_bytes: int,
     metrics_address: str | None,
     log_format: logs.Format,
     log_level: str,
@@ -47,6 +67,10 @@ def main(
         runtime=runtime,
         book=addressbook.AddressBook(path=address_book),
         metrics=counters,
+        steps_dir=steps_dir,
+        steps_retention=stepstore.Retention(
+            max_records=steps_max_records, max_age_ms=steps_max_age_s * 1000, max_bytes=steps_max_bytes
+        ),
     )
     running = server.serve(config)
     stop.wait()

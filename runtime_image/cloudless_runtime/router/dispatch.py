@@ -6,8 +6,10 @@ order while different particles run in parallel. A step runs the engine on the r
 stores the new data whatever the outcome (nox's rule), hands the particle to each next peer (or
 back to its own queue when the next peer is this one), serves the call requests locally and runs
 the engine again with their results, until a run asks for no more calls. Actors are dropped
-when their particle expires. Nothing a particle does escapes a step: errors are recorded.
-Every engine run is timed into the router's metrics.
+when their particle expires; how many particles may be live at once is bounded where they are
+admitted (`particle.Validator`), so the actors are too. Nothing a particle does escapes a step:
+errors are recorded. Every engine run is timed into the router's metrics and, when the router
+keeps step records, handed to its `Recorder` with everything needed to run it again (`steps`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from concurrent import futures
 from typing import Protocol
 
 from cloudless_runtime import air, identity
-from cloudless_runtime.router import calls, failures, metrics, particle
+from cloudless_runtime.router import calls, failures, metrics, particle, steps
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,11 @@ log = logging.getLogger(__name__)
 class Outbox(Protocol):
     def send(self, peer_id: str, message: particle.Particle) -> object:
         """Starts delivering `message` to `peer_id` (a client session or a peer); must not block."""
+
+
+class Recorder(Protocol):
+    def record(self, step: steps.Step) -> None:
+        """Keeps one executed run; must not raise (a particle has run whether or not it is kept)."""
 
 
 @dataclasses.dataclass(slots=True)
@@ -48,9 +55,11 @@ class Dispatcher:
         journal: failures.Journal,
         metrics: metrics.RouterMetrics,
         clock: particle.Clock = particle.wall_clock,
+        recorder: Recorder | None = None,
         max_workers: int = 8,
     ) -> None:
         self._keys = keys
+        self._recorder = recorder
         self._metrics = metrics
         self._services = services
         self._outbox = outbox
@@ -111,10 +120,23 @@ class Dispatcher:
             secret_key=self._keys.seed,
         )
         current = data
-        results: dict[int, air.CallResult] = {}
+        served: dict[int, steps.Call] = {}
         while True:
+            results = {cid: call.result for cid, call in served.items()}
             with self._metrics.interpretation.time():
                 outcome = air.run(header.script, actor.prev_data, current, params, results)
+            if self._recorder is not None:
+                self._recorder.record(
+                    steps.Step(
+                        peer_id=self._keys.peer_id,
+                        recorded_at=self._clock(),
+                        particle=header,
+                        prev_data=actor.prev_data,
+                        current_data=current,
+                        calls=served,
+                        outcome=outcome,
+                    )
+                )
             actor.prev_data = outcome.data
             log.debug(
                 "particle %s: ran, ret_code %d, %d next peers, %d calls",
@@ -136,11 +158,13 @@ class Dispatcher:
                     self._outbox.send(peer_id, header.with_data(outcome.data))
             if not outcome.call_requests:
                 return
-            served = header.with_data(outcome.data)
-            results = {
-                cid: self._services.call(outcome.call_requests[cid], served) for cid in sorted(outcome.call_requests)
-            }
+            message = header.with_data(outcome.data)
+            served = {cid: self._serve(request, message) for cid, request in sorted(outcome.call_requests.items())}
             current = b""
+
+    def _serve(self, request: air.CallRequest, message: particle.Particle) -> steps.Call:
+        answer = self._services.call(request, message)
+        return steps.Call(request, answer.result, answer.receipt)
 
     def _sweep(self) -> None:
         """Drops idle actors of expired particles, at most once a second (called under the lock)."""

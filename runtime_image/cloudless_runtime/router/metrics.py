@@ -19,6 +19,8 @@ from cloudless_runtime.router import failures, particle
 Party = Literal["peer", "client"]
 """Where a particle came from or went to."""
 CallKind = Literal["builtin", "marine"]
+StepRecordResult = Literal["written", "too_large", "failed"]
+"""What became of one executed-step record (`stepstore`)."""
 
 _SECONDS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 """An AIR run or a local call takes from well under a millisecond to a Marine call's time limit."""
@@ -36,8 +38,21 @@ class RouterMetrics:
         )
         self.rejected = prometheus_client.Counter(
             "cloudless_router_particles_rejected",
-            "Particles refused before running, by reason (malformed, too_large, expired, bad_signature, ...).",
+            "Particles refused before running, by reason (malformed, too_large, expired, bad_signature, ..., "
+            "too_many_particles when the router already tracks its limit of live particles).",
             ["reason"],
+            registry=r,
+        )
+        self.tracked = prometheus_client.Gauge(
+            "cloudless_router_particles_tracked",
+            "Live particles the router tracks now (replay state and a worker each), bounded by its limit.",
+            registry=r,
+        )
+        self.step_records = prometheus_client.Counter(
+            "cloudless_router_step_records",
+            "Executed-step records kept for sampling: written, too_large (over a file's share of the disk "
+            "budget) or failed (the folder could not be written).",
+            ["result"],
             registry=r,
         )
         self.forwarded = prometheus_client.Counter(
@@ -71,6 +86,12 @@ class RouterMetrics:
         for party in typing.get_args(Party):
             self.received.labels(party)
             self.forwarded.labels(party)
+        for result in typing.get_args(StepRecordResult):
+            self.step_records.labels(result)
+
+    def step_record(self, result: StepRecordResult) -> None:
+        """`stepstore.Store`'s observer: counts each record by what became of it."""
+        self.step_records.labels(result).inc()
 
     def failure(self, entry: failures.Failure) -> None:
         """`failures.Journal`'s observer: counts each recorded failure."""

@@ -9,9 +9,9 @@ never raises anything else, whatever the input. This module does no I/O and know
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import hashlib
+import heapq
 import re
 import struct
 import threading
@@ -25,7 +25,9 @@ from cloudless_runtime import identity
 Clock = Callable[[], int]
 """Unix time in milliseconds; injected so that tests can move time."""
 
-Reason = Literal["malformed", "too_large", "expired", "from_the_future", "bad_signature", "replay", "id_reuse"]
+Reason = Literal[
+    "malformed", "too_large", "expired", "from_the_future", "bad_signature", "replay", "id_reuse", "too_many_particles"
+]
 
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 _U32 = 2**32
@@ -92,7 +94,9 @@ class Limits:
     max_clock_skew_ms: int = 60_000
     """How far in the future a timestamp may be: peers' clocks are never quite in step."""
     max_tracked: int = 100_000
-    """Particle ids remembered for replay checks; the oldest go first when full."""
+    """Live particles tracked at once: each holds replay-protection state here and a worker in the
+    dispatcher until it expires. Beyond this a new particle is rejected (`too_many_particles`)
+    until some expire; versions of particles already tracked are still accepted."""
 
 
 @dataclasses.dataclass(slots=True)
@@ -107,15 +111,24 @@ class Validator:
 
     A particle id stands for one signed header: the same id with another header is `id_reuse`, and
     the same header with data already accepted once is `replay` (a retried or re-sent old version,
-    which could only repeat work). Thread-safe.
+    which could only repeat work). What is remembered is bounded: expired particles are forgotten
+    (in expiry order, so each check costs O(log n)), and at `Limits.max_tracked` live particles a
+    new one is refused rather than forgetting a live one, which would open it to replays.
+    Thread-safe.
     """
 
     def __init__(self, *, limits: Limits = Limits(), clock: Clock = wall_clock) -> None:
         self.limits = limits
         self._clock = clock
-        self._seen: collections.OrderedDict[str, _Seen] = collections.OrderedDict()
+        self._seen: dict[str, _Seen] = {}
+        self._expiry: list[tuple[int, str]] = []
+        """A heap of (expires_at, particle id), one entry per remembered id."""
         self._lock = threading.Lock()
-        self._next_sweep = 0
+
+    def tracked(self) -> int:
+        """How many live particles are remembered now."""
+        with self._lock:
+            return len(self._seen)
 
     def check(self, particle: Particle) -> None:
         """Raises `Rejected` unless the particle may run; records it as seen when it may."""
@@ -154,9 +167,14 @@ class Validator:
             self._forget_expired(now)
             seen = self._seen.get(particle.id)
             if seen is None:
-                while len(self._seen) >= self.limits.max_tracked:
-                    self._seen.popitem(last=False)
+                if len(self._seen) >= self.limits.max_tracked:
+                    raise Rejected(
+                        "too_many_particles",
+                        f"this peer tracks {len(self._seen)} live particles, its limit; "
+                        "send again when some have expired",
+                    )
                 self._seen[particle.id] = _Seen(particle.signature, particle.expires_at, {digest})
+                heapq.heappush(self._expiry, (particle.expires_at, particle.id))
                 return
             if seen.signature != particle.signature:
                 raise Rejected("id_reuse", f"particle id {particle.id} was already used by another particle")
@@ -165,10 +183,6 @@ class Validator:
             seen.data_hashes.add(digest)
 
     def _forget_expired(self, now: int) -> None:
-        """At most once a second: a scan of every remembered id per particle would cost too much."""
-        if now < self._next_sweep:
-            return
-        self._next_sweep = now + 1000
-        expired = [pid for pid, seen in self._seen.items() if seen.expires_at < now]
-        for pid in expired:
+        while self._expiry and self._expiry[0][0] < now:
+            _, pid = heapq.heappop(self._expiry)
             del self._seen[pid]

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Final, Protocol, TypedDict
 
 from cloudless_runtime import air
 from cloudless_runtime.router import particle
+
+NOT_FOUND: Final = 2
+"""The Marine error code of a module, blueprint, service or function that does not exist (docs/abi.md)."""
 
 
 class RuntimeFailure(Exception):
@@ -27,6 +30,35 @@ class ServiceInfo:
     service_id: str
     blueprint_id: str
     owner_id: str
+    aliases: tuple[str, ...] = ()
+
+    def answers_to(self, name: str) -> bool:
+        """Whether a call naming `name` reaches this service (by its id or an alias)."""
+        return name == self.service_id or name in self.aliases
+
+
+class Receipt(TypedDict):
+    """The signed receipt of one Marine call (`marine.receipts.Receipt`) as the runtime reports it,
+    with the signature in base64: kept in step records (docs/data-format.md)."""
+
+    peer_id: str
+    service_id: str
+    blueprint_id: str
+    modules: list[str]
+    function: str
+    args_hash: str
+    result_hash: str
+    fuel: int
+    particle_id: str
+    signature: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Called:
+    """A Marine call's result and its receipt (None when the runtime signs none)."""
+
+    value: air.interface.JValue
+    receipt: Receipt | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -51,4 +83,4 @@ class Runtime(Protocol):
 
     def call(
         self, service_id: str, function: str, args: Sequence[air.interface.JValue], *, context: CallContext
-    ) -> air.interface.JValue: ...
+    ) -> Called: ...

@@ -6,6 +6,7 @@ trailing metadata, so a script sees the same code whether the service ran here o
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Sequence
 from typing import TypeVar, cast
 
@@ -62,11 +63,14 @@ class RuntimeClient:
 
     def list_services(self) -> list[runtime.ServiceInfo]:
         answer = self._ask(lambda: self._stub.ListServices(runtime_pb2.ListServicesRequest(), timeout=self._timeout_s))
-        return [runtime.ServiceInfo(s.service_id, s.blueprint_id, s.owner_id) for s in answer.services]
+        return [
+            runtime.ServiceInfo(s.service_id, s.blueprint_id, s.owner_id, aliases=tuple(s.aliases))
+            for s in answer.services
+        ]
 
     def call(
         self, service_id: str, function: str, args: Sequence[air.interface.JValue], *, context: runtime.CallContext
-    ) -> air.interface.JValue:
+    ) -> runtime.Called:
         served = context.particle
         request = runtime_pb2.CallRequest(
             service_id=service_id,
@@ -97,7 +101,23 @@ class RuntimeClient:
             ),
         )
         answer = self._ask(lambda: self._stub.Call(request, timeout=self._timeout_s))
-        return orjson.loads(answer.result_json)
+        value = orjson.loads(answer.result_json)
+        return runtime.Called(value, _receipt(answer.receipt) if answer.HasField("receipt") else None)
 
     def close(self) -> None:
         self._channel.close()
+
+
+def _receipt(message: runtime_pb2.Receipt) -> runtime.Receipt:
+    return runtime.Receipt(
+        peer_id=message.peer_id,
+        service_id=message.service_id,
+        blueprint_id=message.blueprint_id,
+        modules=list(message.modules),
+        function=message.function,
+        args_hash=message.args_hash,
+        result_hash=message.result_hash,
+        fuel=message.fuel,
+        particle_id=message.particle_id,
+        signature=base64.b64encode(message.signature).decode(),
+    )

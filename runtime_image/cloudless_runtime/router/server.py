@@ -3,15 +3,18 @@ gRPC health checks, and the gRPC transport its forwarder sends through.
 
 `serve(config)` assembles a running router from the pure parts: the validator (`particle`), the
 dispatcher (`dispatch`), local services (`calls`, `builtins`, the runtime client), forwarding with
-retries (`forwarding`) and the address book. A rejected particle is answered with a status code
-and its reason in trailing metadata (`wire.REASON_KEY`), or a `Rejected` message on a session.
-What arrives, is refused and is handed on is counted in `Config.metrics`.
+retries (`forwarding`), the address book and, when asked for, the step records (`stepstore`).
+A client session answers the client's hello (`hello`) with the router's proven peer id. A
+rejected particle is answered with a status code and its reason in trailing metadata
+(`wire.REASON_KEY`), or a `Rejected` message on a session. What arrives, is refused and is
+handed on is counted in `Config.metrics`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import pathlib
 import threading
 from collections.abc import Iterator
 from concurrent import futures
@@ -29,10 +32,12 @@ from cloudless_runtime.router import (
     dispatch,
     failures,
     forwarding,
+    hello,
     metrics,
     particle,
     runtime,
     sessions,
+    stepstore,
     wire,
 )
 
@@ -43,6 +48,7 @@ SERVICE_NAME = particle_pb2.DESCRIPTOR.services_by_name["Peer"].full_name
 _STATUS: dict[str, grpc.StatusCode] = {
     "malformed": grpc.StatusCode.INVALID_ARGUMENT,
     "too_large": grpc.StatusCode.RESOURCE_EXHAUSTED,
+    "too_many_particles": grpc.StatusCode.RESOURCE_EXHAUSTED,
     "bad_signature": grpc.StatusCode.UNAUTHENTICATED,
 }
 """Anything else (expired, from_the_future, replay, id_reuse) is FAILED_PRECONDITION."""
@@ -61,6 +67,9 @@ class Config:
     limits: particle.Limits = dataclasses.field(default_factory=particle.Limits)
     metrics: metrics.RouterMetrics = dataclasses.field(default_factory=metrics.RouterMetrics)
     """A fresh registry by default; the sidecar passes one over the process-wide registry."""
+    steps_dir: pathlib.Path | None = None
+    """Where to keep executed step records (`stepstore`); None keeps none."""
+    steps_retention: stepstore.Retention = dataclasses.field(default_factory=stepstore.Retention)
     max_workers: int = 32
     forward_attempts: int = 3
     forward_backoff_s: float = 0.2
@@ -133,6 +142,7 @@ class Router:
         self.metrics = config.metrics
         self.journal = failures.Journal(observer=self.metrics.failure)
         self.validator = particle.Validator(limits=config.limits, clock=config.clock)
+        self.metrics.tracked.set_function(self.validator.tracked)
         self.sessions = sessions.Sessions()
         self.transport = GrpcTransport(max_message_bytes=_max_message(config.limits))
         self.forwarder = forwarding.Forwarder(
@@ -143,6 +153,16 @@ class Router:
             attempts=config.forward_attempts,
             backoff_s=config.forward_backoff_s,
             timeout_s=config.forward_timeout_s,
+        )
+        self.steps = (
+            None
+            if config.steps_dir is None
+            else stepstore.Store(
+                config.steps_dir,
+                retention=config.steps_retention,
+                clock=config.clock,
+                observer=self.metrics.step_record,
+            )
         )
         local = builtins.Builtins(
             keys=config.keys,
@@ -161,6 +181,7 @@ class Router:
             journal=self.journal,
             metrics=self.metrics,
             clock=config.clock,
+            recorder=self.steps,
         )
 
     @property
@@ -231,24 +252,41 @@ class PeerServicer(particle_pb2_grpc.PeerServicer):
             while (item := mailbox.get()) is not None:
                 if isinstance(item, sessions.Rejection):
                     yield wire.rejected(item.particle_id, item.error)
+                elif isinstance(item, sessions.Introduction):
+                    yield wire.hello(self._router.peer_id, item.signature)
                 else:
                     yield particle_pb2.RelayMessage(particle=wire.to_message(item))
         finally:
             self._router.sessions.unbind(mailbox)
 
     def _read(self, requests: Iterator[particle_pb2.ClientMessage], mailbox: sessions.Mailbox) -> None:
-        """Takes the client's particles; binds the session to each accepted particle's init peer."""
+        """Answers hellos; takes the client's particles, binding the session to each accepted
+        particle's init peer. A kind of message this relay does not know is skipped."""
         try:
             for request in requests:
-                message = wire.from_message(request.particle)
-                try:
-                    self._router.accept(message, session=mailbox)
-                except particle.Rejected as e:
-                    mailbox.put(sessions.Rejection(message.id, e))
+                kind = request.WhichOneof("kind")
+                if kind == "hello":
+                    self._introduce(request.hello.challenge, mailbox)
+                elif kind == "particle":
+                    self._take(wire.from_message(request.particle), mailbox)
+                else:
+                    log.info("a client sent a session message of a kind this relay does not know; skipped")
         except grpc.RpcError:
             log.info("a client session was closed by its client")
         finally:
             mailbox.close()
+
+    def _introduce(self, challenge: bytes, mailbox: sessions.Mailbox) -> None:
+        try:
+            mailbox.put(sessions.Introduction(hello.sign(self._router.config.keys, challenge)))
+        except hello.BadChallenge as e:
+            mailbox.put(sessions.Rejection("", particle.Rejected("malformed", str(e))))
+
+    def _take(self, message: particle.Particle, mailbox: sessions.Mailbox) -> None:
+        try:
+            self._router.accept(message, session=mailbox)
+        except particle.Rejected as e:
+            mailbox.put(sessions.Rejection(message.id, e))
 
 
 def _max_message(limits: particle.Limits) -> int:

@@ -2,7 +2,8 @@
 
 A session is bound to a peer id when that client sends a particle it initiated and signed, so a
 session only receives particles addressed to a key its client proved it holds. A mailbox is a
-queue the session's stream drains; `close` ends the stream. No gRPC here.
+queue the session's stream drains: particles for the client, rejections of its particles, and the
+relay's introduction (`hello`); `close` ends the stream. No gRPC here.
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ class Rejection:
     error: particle.Rejected
 
 
-Item = particle.Particle | Rejection | None
+@dataclasses.dataclass(frozen=True, slots=True)
+class Introduction:
+    """The relay's answer to a client's hello: its signature over the client's challenge."""
+
+    signature: bytes
+
+
+Item = particle.Particle | Rejection | Introduction | None
 """What a session stream sends next; None ends the stream."""
 
 
@@ -28,7 +36,7 @@ class Mailbox:
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue[Item] = queue.SimpleQueue()
 
-    def put(self, item: particle.Particle | Rejection) -> None:
+    def put(self, item: particle.Particle | Rejection | Introduction) -> None:
         self._queue.put(item)
 
     def close(self) -> None:

@@ -37,6 +37,10 @@ def from_message(message: particle_pb2.Particle) -> particle.Particle:
     )
 
 
+def hello(peer_id: str, signature: bytes) -> particle_pb2.RelayMessage:
+    return particle_pb2.RelayMessage(hello=particle_pb2.RelayHello(peer_id=peer_id, signature=signature))
+
+
 def rejected(particle_id: str, error: particle.Rejected) -> particle_pb2.RelayMessage:
     return particle_pb2.RelayMessage(
         rejected=particle_pb2.Rejected(particle_id=particle_id, reason=error.reason, detail=error.detail)

@@ -97,8 +97,12 @@ def test_srv_and_dist(services: builtins.Builtins, fake: FakeRuntime) -> None:
 
 
 def test_sig_and_subnet(services: builtins.Builtins) -> None:
-    signed = _call(services, "sig.sign", [1, 2, 3])
+    signed = _call(services, "sig.sign", [1, 2, 3], init=KEYS)
     assert isinstance(signed, dict) and signed["success"] is True and signed["error"] == []
+    with pytest.raises(builtins.BuiltinError, match="expected a sequence"):
+        _call(services, "sig.sign", "text", init=KEYS)
+    with pytest.raises(builtins.BuiltinError, match=f"peer '{OWNER.peer_id}' is not allowed to sign data on"):
+        _call(services, "sig.sign", [1, 2, 3])  # another peer's particle: no signature in this peer's name
     (signature,) = signed["signature"]
     assert _call(services, "sig.verify", signature, [1, 2, 3]) is True
     assert _call(services, "sig.verify", signature, [1, 2, 4]) is False

@@ -68,6 +68,34 @@ def test_a_marine_failure_is_catchable(start_router: StartRouter, greeting: str)
     """
     result = client.run(script, relay=relay.address, keys=identity.KeyPair.generate(), timeout_s=TIMEOUT)
     assert "no_such_function" in result.responses[0][0]
+    assert result.responses[0][0].startswith("Local service error, ret_code is 2,")  # Marine's NotFound code
+
+
+def test_a_missing_service_fails_as_on_nox(start_router: StartRouter, greeting: str) -> None:
+    relay = start_router()
+    script = f"""
+    (xor
+      (call "{relay.peer_id}" ("no-such-service" "greeting") ["x"] x)
+      (call %init_peer_id% ("callbackSrv" "response") [%last_error%.$.error_code %last_error%.$.message]))
+    """
+    result = client.run(script, relay=relay.address, keys=identity.KeyPair.generate(), timeout_s=TIMEOUT)
+    nox = "Service with id 'no-such-service' not found (function greeting)"
+    assert result.responses == [[10000, f"Local service error, ret_code is 1, error message is '\"{nox}\"'"]]
+
+
+def test_particles_beyond_the_tracking_cap_are_refused_and_counted(start_router: StartRouter) -> None:
+    relay = start_router(limits=particle.Limits(max_tracked=1))
+    keys = identity.KeyPair.generate()
+    with grpc.insecure_channel(relay.address) as channel:
+        stub = particle_pb2_grpc.PeerStub(channel)
+        stub.Send(wire.to_message(_signed(keys)), timeout=TIMEOUT)
+        with pytest.raises(grpc.RpcError) as failure:
+            stub.Send(wire.to_message(_signed(keys)), timeout=TIMEOUT)
+    error: grpc.Call = failure.value  # type: ignore[assignment]
+    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert dict(error.trailing_metadata() or ())[wire.REASON_KEY] == "too_many_particles"
+    assert relay.router.rejections == {"too_many_particles": 1}
+    assert relay.router.metrics.registry.get_sample_value("cloudless_router_particles_tracked") == 1
 
 
 def _signed(keys: identity.KeyPair, **changes: object) -> particle.Particle:

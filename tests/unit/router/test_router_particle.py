@@ -78,4 +78,22 @@ def test_expired_ids_are_forgotten() -> None:
     now[0] = NOW + 20_000
     fresh = particle.make(KEYS, "(null)", ttl=10_000, now=now[0])
     validator.check(fresh)
-    assert len(validator._seen) == 1
+    assert validator.tracked() == 1
+
+
+def test_at_the_cap_a_new_particle_is_refused_and_tracked_ones_go_on() -> None:
+    now = [NOW]
+    validator = particle.Validator(limits=particle.Limits(max_tracked=2), clock=lambda: now[0])
+    first = _particle()
+    validator.check(first)
+    validator.check(particle.make(KEYS, "(null)", ttl=60_000, now=NOW))
+    assert validator.tracked() == 2
+    third = particle.make(KEYS, "(null)", ttl=60_000, now=NOW)
+    with pytest.raises(particle.Rejected, match="tracks 2 live particles") as refused:
+        validator.check(third)
+    assert refused.value.reason == "too_many_particles"
+    validator.check(first.with_data(b"v2"))  # a new version of a tracked particle still runs
+    assert _reason(validator, first) == "replay"  # and the replay state of tracked ones was kept
+    now[0] = NOW + 10_001  # the first expires: room for one more
+    validator.check(third)
+    assert validator.tracked() == 2

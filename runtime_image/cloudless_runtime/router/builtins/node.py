@@ -10,7 +10,8 @@ failover asks first, on its relay, and lets `xor` move on:
 fans out over, so it answers with the workers of this peer's subnet (from the address book).
 Functions of `builtin.aqua` that need state this peer does not keep (aliases, module and
 blueprint listings, interfaces, the particle vault, `peer.timeout`, which would block the
-particle's other branches here) answer a clear error instead of a wrong value.
+particle's other branches here) answer a clear error instead of a wrong value. `sig.sign` signs
+only in particles this peer initiated itself (nox's scope rule).
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ class Builtins:
             ("dist", "make_blueprint"): lambda args, ctx: _make_blueprint(args),
             ("dist", "default_module_config"): lambda args, ctx: _module_config(args, defaults_only=True),
             ("dist", "make_module_config"): lambda args, ctx: _module_config(args, defaults_only=False),
-            ("sig", "sign"): lambda args, ctx: self._sign(args),
+            ("sig", "sign"): self._sign,
             ("sig", "verify"): lambda args, ctx: self._verify(args),
             ("sig", "get_peer_id"): lambda args, ctx: self._keys.peer_id,
             ("subnet", "resolve"): lambda args, ctx: self._resolve(args),
@@ -224,7 +225,13 @@ class Builtins:
         modules = [d.removeprefix("hash:") for d in a.strings(blueprint.get("dependencies"), "dependencies")]
         return self._runtime.add_blueprint(blueprint["name"], modules)
 
-    def _sign(self, args: list[JValue]) -> JValue:
+    def _sign(self, args: list[JValue], context: Context) -> JValue:
+        """Only for the peer's own particles, as nox allows it: signing for anyone would let any
+        script obtain this peer's signature over its data, receipts or session hellos."""
+        if context.particle.init_peer_id != self._keys.peer_id:
+            raise BuiltinError(
+                f"peer '{context.particle.init_peer_id}' is not allowed to sign data on '{self._keys.peer_id}'"
+            )
         data = a.byte_array(a.field(args, 0, "data"), "data")
         return {"success": True, "signature": [list(self._keys.sign(data))], "error": []}
 

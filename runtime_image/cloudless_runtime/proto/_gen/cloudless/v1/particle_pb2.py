@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x63loudless/v1/particle.proto\x12\x0c\x63loudless.v1\"}\n\x08Particle\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0cinit_peer_id\x18\x02 \x01(\t\x12\x11\n\ttimestamp\x18\x03 \x01(\x04\x12\x0b\n\x03ttl\x18\x04 \x01(\r\x12\x0e\n\x06script\x18\x05 \x01(\t\x12\x11\n\tsignature\x18\x06 \x01(\x0c\x12\x0c\n\x04\x64\x61ta\x18\x07 \x01(\x0c\"\x0e\n\x0cSendResponse\"C\n\rClientMessage\x12*\n\x08particle\x18\x01 \x01(\x0b\x32\x16.cloudless.v1.ParticleH\x00\x42\x06\n\x04kind\"?\n\x08Rejected\x12\x13\n\x0bparticle_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"n\n\x0cRelayMessage\x12*\n\x08particle\x18\x01 \x01(\x0b\x32\x16.cloudless.v1.ParticleH\x00\x12*\n\x08rejected\x18\x02 \x01(\x0b\x32\x16.cloudless.v1.RejectedH\x00\x42\x06\n\x04kind2\x8a\x01\n\x04Peer\x12:\n\x04Send\x12\x16.cloudless.v1.Particle\x1a\x1a.cloudless.v1.SendResponse\x12\x46\n\x07Session\x12\x1b.cloudless.v1.ClientMessage\x1a\x1a.cloudless.v1.RelayMessage(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x63loudless/v1/particle.proto\x12\x0c\x63loudless.v1\"}\n\x08Particle\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0cinit_peer_id\x18\x02 \x01(\t\x12\x11\n\ttimestamp\x18\x03 \x01(\x04\x12\x0b\n\x03ttl\x18\x04 \x01(\r\x12\x0e\n\x06script\x18\x05 \x01(\t\x12\x11\n\tsignature\x18\x06 \x01(\x0c\x12\x0c\n\x04\x64\x61ta\x18\x07 \x01(\x0c\"\x0e\n\x0cSendResponse\" \n\x0b\x43lientHello\x12\x11\n\tchallenge\x18\x01 \x01(\x0c\"0\n\nRelayHello\x12\x0f\n\x07peer_id\x18\x01 \x01(\t\x12\x11\n\tsignature\x18\x02 \x01(\x0c\"o\n\rClientMessage\x12*\n\x08particle\x18\x01 \x01(\x0b\x32\x16.cloudless.v1.ParticleH\x00\x12*\n\x05hello\x18\x02 \x01(\x0b\x32\x19.cloudless.v1.ClientHelloH\x00\x42\x06\n\x04kind\"?\n\x08Rejected\x12\x13\n\x0bparticle_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"\x99\x01\n\x0cRelayMessage\x12*\n\x08particle\x18\x01 \x01(\x0b\x32\x16.cloudless.v1.ParticleH\x00\x12*\n\x08rejected\x18\x02 \x01(\x0b\x32\x16.cloudless.v1.RejectedH\x00\x12)\n\x05hello\x18\x03 \x01(\x0b\x32\x18.cloudless.v1.RelayHelloH\x00\x42\x06\n\x04kind2\x8a\x01\n\x04Peer\x12:\n\x04Send\x12\x16.cloudless.v1.Particle\x1a\x1a.cloudless.v1.SendResponse\x12\x46\n\x07Session\x12\x1b.cloudless.v1.ClientMessage\x1a\x1a.cloudless.v1.RelayMessage(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,12 +36,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PARTICLE']._serialized_end=170
   _globals['_SENDRESPONSE']._serialized_start=172
   _globals['_SENDRESPONSE']._serialized_end=186
-  _globals['_CLIENTMESSAGE']._serialized_start=188
-  _globals['_CLIENTMESSAGE']._serialized_end=255
-  _globals['_REJECTED']._serialized_start=257
-  _globals['_REJECTED']._serialized_end=320
-  _globals['_RELAYMESSAGE']._serialized_start=322
-  _globals['_RELAYMESSAGE']._serialized_end=432
-  _globals['_PEER']._serialized_start=435
-  _globals['_PEER']._serialized_end=573
+  _globals['_CLIENTHELLO']._serialized_start=188
+  _globals['_CLIENTHELLO']._serialized_end=220
+  _globals['_RELAYHELLO']._serialized_start=222
+  _globals['_RELAYHELLO']._serialized_end=270
+  _globals['_CLIENTMESSAGE']._serialized_start=272
+  _globals['_CLIENTMESSAGE']._serialized_end=383
+  _globals['_REJECTED']._serialized_start=385
+  _globals['_REJECTED']._serialized_end=448
+  _globals['_RELAYMESSAGE']._serialized_start=451
+  _globals['_RELAYMESSAGE']._serialized_end=604
+  _globals['_PEER']._serialized_start=607
+  _globals['_PEER']._serialized_end=745
 # @@protoc_insertion_point(module_scope)

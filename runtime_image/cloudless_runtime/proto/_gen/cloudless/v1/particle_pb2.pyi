@@ -78,22 +78,75 @@ class SendResponse(_message.Message):
 Global___SendResponse: _TypeAlias = SendResponse  # noqa: Y015
 
 @_typing.final
+class ClientHello(_message.Message):
+    """Asks the relay who it is. The challenge is 16 to 64 random bytes chosen by the client."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHALLENGE_FIELD_NUMBER: _builtins.int
+    challenge: _builtins.bytes
+    def __init__(
+        self,
+        *,
+        challenge: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["challenge", b"challenge"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ClientHello: _TypeAlias = ClientHello  # noqa: Y015
+
+@_typing.final
+class RelayHello(_message.Message):
+    """The relay's answer to a ClientHello: its peer id (libp2p Ed25519, which embeds the public key)
+    and its Ed25519 signature over "cloudless-relay-hello/v1\\n" || challenge.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PEER_ID_FIELD_NUMBER: _builtins.int
+    SIGNATURE_FIELD_NUMBER: _builtins.int
+    peer_id: _builtins.str
+    signature: _builtins.bytes
+    def __init__(
+        self,
+        *,
+        peer_id: _builtins.str = ...,
+        signature: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["peer_id", b"peer_id", "signature", b"signature"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RelayHello: _TypeAlias = RelayHello  # noqa: Y015
+
+@_typing.final
 class ClientMessage(_message.Message):
+    """A message of a kind this relay does not know (from a newer client) is ignored."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     PARTICLE_FIELD_NUMBER: _builtins.int
+    HELLO_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def particle(self) -> Global___Particle: ...
+    @_builtins.property
+    def hello(self) -> Global___ClientHello: ...
     def __init__(
         self,
         *,
         particle: Global___Particle | None = ...,
+        hello: Global___ClientHello | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "particle", b"particle"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["hello", b"hello", "kind", b"kind", "particle", b"particle"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "particle", b"particle"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["hello", b"hello", "kind", b"kind", "particle", b"particle"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_kind: _TypeAlias = _typing.Literal["particle"]  # noqa: Y015
+    _WhichOneofReturnType_kind: _TypeAlias = _typing.Literal["particle", "hello"]  # noqa: Y015
     _WhichOneofArgType_kind: _TypeAlias = _typing.Literal["kind", b"kind"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_kind) -> _WhichOneofReturnType_kind | None: ...
 
@@ -108,7 +161,7 @@ class Rejected(_message.Message):
     DETAIL_FIELD_NUMBER: _builtins.int
     particle_id: _builtins.str
     reason: _builtins.str
-    """A stable word: bad_signature, expired, too_large, replay, malformed, ..."""
+    """A stable word: bad_signature, expired, too_large, replay, malformed, too_many_particles, ..."""
     detail: _builtins.str
     def __init__(
         self,
@@ -131,21 +184,25 @@ class RelayMessage(_message.Message):
 
     PARTICLE_FIELD_NUMBER: _builtins.int
     REJECTED_FIELD_NUMBER: _builtins.int
+    HELLO_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def particle(self) -> Global___Particle: ...
     @_builtins.property
     def rejected(self) -> Global___Rejected: ...
+    @_builtins.property
+    def hello(self) -> Global___RelayHello: ...
     def __init__(
         self,
         *,
         particle: Global___Particle | None = ...,
         rejected: Global___Rejected | None = ...,
+        hello: Global___RelayHello | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "particle", b"particle", "rejected", b"rejected"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["hello", b"hello", "kind", b"kind", "particle", b"particle", "rejected", b"rejected"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "particle", b"particle", "rejected", b"rejected"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["hello", b"hello", "kind", b"kind", "particle", b"particle", "rejected", b"rejected"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_kind: _TypeAlias = _typing.Literal["particle", "rejected"]  # noqa: Y015
+    _WhichOneofReturnType_kind: _TypeAlias = _typing.Literal["particle", "rejected", "hello"]  # noqa: Y015
     _WhichOneofArgType_kind: _TypeAlias = _typing.Literal["kind", b"kind"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_kind) -> _WhichOneofReturnType_kind | None: ...
 

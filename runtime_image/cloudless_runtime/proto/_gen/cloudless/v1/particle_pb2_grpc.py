@@ -61,7 +61,9 @@ class PeerServicer:
 
     def Session(self, request_iterator, context):
         """A client's session with its relay: the client sends particles it initiated, the relay pushes
-        back the particles addressed to the client's peer id, and tells of rejected ones.
+        back the particles addressed to the client's peer id, and tells of rejected ones. A client
+        that opens with a ClientHello gets a RelayHello first: the relay's peer id, proven by its
+        signature over the client's challenge (so the client learns whom it talks to).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

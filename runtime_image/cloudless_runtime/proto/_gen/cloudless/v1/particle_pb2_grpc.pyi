@@ -45,7 +45,9 @@ class PeerStub:
     """
     Session: _grpc.StreamStreamMultiCallable[_particle_pb2.ClientMessage, _particle_pb2.RelayMessage]
     """A client's session with its relay: the client sends particles it initiated, the relay pushes
-    back the particles addressed to the client's peer id, and tells of rejected ones.
+    back the particles addressed to the client's peer id, and tells of rejected ones. A client
+    that opens with a ClientHello gets a RelayHello first: the relay's peer id, proven by its
+    signature over the client's challenge (so the client learns whom it talks to).
     """
 
 @_typing.type_check_only
@@ -58,7 +60,9 @@ class PeerAsyncStub(PeerStub):
     """
     Session: _aio.StreamStreamMultiCallable[_particle_pb2.ClientMessage, _particle_pb2.RelayMessage]  # type: ignore[assignment]
     """A client's session with its relay: the client sends particles it initiated, the relay pushes
-    back the particles addressed to the client's peer id, and tells of rejected ones.
+    back the particles addressed to the client's peer id, and tells of rejected ones. A client
+    that opens with a ClientHello gets a RelayHello first: the relay's peer id, proven by its
+    signature over the client's challenge (so the client learns whom it talks to).
     """
 
 class PeerServicer(metaclass=_abc_1.ABCMeta):
@@ -80,7 +84,9 @@ class PeerServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_particle_pb2.RelayMessage], _abc.AsyncIterator[_particle_pb2.RelayMessage]]:
         """A client's session with its relay: the client sends particles it initiated, the relay pushes
-        back the particles addressed to the client's peer id, and tells of rejected ones.
+        back the particles addressed to the client's peer id, and tells of rejected ones. A client
+        that opens with a ClientHello gets a RelayHello first: the relay's peer id, proven by its
+        signature over the client's challenge (so the client learns whom it talks to).
         """
 
 def add_PeerServicer_to_server(servicer: PeerServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

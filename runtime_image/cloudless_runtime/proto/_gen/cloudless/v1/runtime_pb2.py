@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63loudless/v1/runtime.proto\x12\x0c\x63loudless.v1\".\n\x10\x41\x64\x64ModuleRequest\x12\x0c\n\x04wasm\x18\x01 \x01(\x0c\x12\x0c\n\x04name\x18\x02 \x01(\t\"(\n\x11\x41\x64\x64ModuleResponse\x12\x13\n\x0bmodule_hash\x18\x01 \x01(\t\":\n\x13\x41\x64\x64\x42lueprintRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x15\n\rmodule_hashes\x18\x02 \x03(\t\",\n\x14\x41\x64\x64\x42lueprintResponse\x12\x14\n\x0c\x62lueprint_id\x18\x01 \x01(\t\"@\n\x06Limits\x12\x14\n\x0cmemory_bytes\x18\x01 \x01(\x04\x12\x0c\n\x04\x66uel\x18\x02 \x01(\x04\x12\x12\n\ntimeout_ms\x18\x03 \x01(\r\"\x9a\x03\n\rServiceConfig\x12$\n\x06limits\x18\x01 \x01(\x0b\x32\x14.cloudless.v1.Limits\x12\x33\n\x04\x65nvs\x18\x02 \x03(\x0b\x32%.cloudless.v1.ServiceConfig.EnvsEntry\x12@\n\x0bmapped_dirs\x18\x03 \x03(\x0b\x32+.cloudless.v1.ServiceConfig.MappedDirsEntry\x12=\n\teffectors\x18\x04 \x03(\x0b\x32*.cloudless.v1.ServiceConfig.EffectorsEntry\x12\x1b\n\x13\x65\x66\x66\x65\x63tor_timeout_ms\x18\x05 \x01(\r\x1a+\n\tEnvsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x31\n\x0fMappedDirsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x30\n\x0e\x45\x66\x66\x65\x63torsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"k\n\x14\x43reateServiceRequest\x12\x14\n\x0c\x62lueprint_id\x18\x01 \x01(\t\x12+\n\x06\x63onfig\x18\x02 \x01(\x0b\x32\x1b.cloudless.v1.ServiceConfig\x12\x10\n\x08owner_id\x18\x03 \x01(\t\"+\n\x15\x43reateServiceResponse\x12\x12\n\nservice_id\x18\x01 \x01(\t\"*\n\x14RemoveServiceRequest\x12\x12\n\nservice_id\x18\x01 \x01(\t\"\x17\n\x15RemoveServiceResponse\"\x15\n\x13ListServicesRequest\"9\n\x11\x46unctionSignature\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x16\n\x0esignature_json\x18\x02 \x01(\t\"\x94\x01\n\x0bServiceInfo\x12\x12\n\nservice_id\x18\x01 \x01(\t\x12\x14\n\x0c\x62lueprint_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x15\n\rmodule_hashes\x18\x04 \x03(\t\x12\x32\n\tfunctions\x18\x05 \x03(\x0b\x32\x1f.cloudless.v1.FunctionSignature\"C\n\x14ListServicesResponse\x12+\n\x08services\x18\x01 \x03(\x0b\x32\x19.cloudless.v1.ServiceInfo\"U\n\tTetraplet\x12\x0f\n\x07peer_pk\x18\x01 \x01(\t\x12\x12\n\nservice_id\x18\x02 \x01(\t\x12\x15\n\rfunction_name\x18\x03 \x01(\t\x12\x0c\n\x04lens\x18\x04 \x01(\t\"A\n\x12\x41rgumentTetraplets\x12+\n\ntetraplets\x18\x01 \x03(\x0b\x32\x17.cloudless.v1.Tetraplet\"\x88\x01\n\x12ParticleParameters\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0cinit_peer_id\x18\x02 \x01(\t\x12\x11\n\ttimestamp\x18\x03 \x01(\x04\x12\x0b\n\x03ttl\x18\x04 \x01(\r\x12\x0e\n\x06script\x18\x05 \x01(\t\x12\x11\n\tsignature\x18\x06 \x01(\x0c\x12\r\n\x05token\x18\x07 \x01(\t\"\xbf\x01\n\x0e\x43\x61llParameters\x12\x32\n\x08particle\x18\x01 \x01(\x0b\x32 .cloudless.v1.ParticleParameters\x12\x1f\n\x17service_creator_peer_id\x18\x02 \x01(\t\x12\x0f\n\x07host_id\x18\x03 \x01(\t\x12\x11\n\tworker_id\x18\x04 \x01(\t\x12\x34\n\ntetraplets\x18\x05 \x03(\x0b\x32 .cloudless.v1.ArgumentTetraplets\"\x87\x01\n\x0b\x43\x61llRequest\x12\x12\n\nservice_id\x18\x01 \x01(\t\x12\x15\n\rfunction_name\x18\x02 \x01(\t\x12\x16\n\x0e\x61rguments_json\x18\x03 \x01(\t\x12\x35\n\x0f\x63\x61ll_parameters\x18\x04 \x01(\x0b\x32\x1c.cloudless.v1.CallParameters\"\xc5\x01\n\x07Receipt\x12\x0f\n\x07peer_id\x18\x01 \x01(\t\x12\x12\n\nservice_id\x18\x02 \x01(\t\x12\x14\n\x0c\x62lueprint_id\x18\x03 \x01(\t\x12\x0f\n\x07modules\x18\x04 \x03(\t\x12\x10\n\x08\x66unction\x18\x05 \x01(\t\x12\x11\n\targs_hash\x18\x06 \x01(\t\x12\x13\n\x0bresult_hash\x18\x07 \x01(\t\x12\x0c\n\x04\x66uel\x18\x08 \x01(\x04\x12\x13\n\x0bparticle_id\x18\t \x01(\t\x12\x11\n\tsignature\x18\n \x01(\x0c\"Y\n\x0c\x43\x61llResponse\x12\x13\n\x0bresult_json\x18\x01 \x01(\t\x12\x0c\n\x04\x66uel\x18\x02 \x01(\x04\x12&\n\x07receipt\x18\x03 \x01(\x0b\x32\x15.cloudless.v1.Receipt2\xf8\x03\n\x07Runtime\x12L\n\tAddModule\x12\x1e.cloudless.v1.AddModuleRequest\x1a\x1f.cloudless.v1.AddModuleResponse\x12U\n\x0c\x41\x64\x64\x42lueprint\x12!.cloudless.v1.AddBlueprintRequest\x1a\".cloudless.v1.AddBlueprintResponse\x12X\n\rCreateService\x12\".cloudless.v1.CreateServiceRequest\x1a#.cloudless.v1.CreateServiceResponse\x12X\n\rRemoveService\x12\".cloudless.v1.RemoveServiceRequest\x1a#.cloudless.v1.RemoveServiceResponse\x12U\n\x0cListServices\x12!.cloudless.v1.ListServicesRequest\x1a\".cloudless.v1.ListServicesResponse\x12=\n\x04\x43\x61ll\x12\x19.cloudless.v1.CallRequest\x1a\x1a.cloudless.v1.CallResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63loudless/v1/runtime.proto\x12\x0c\x63loudless.v1\".\n\x10\x41\x64\x64ModuleRequest\x12\x0c\n\x04wasm\x18\x01 \x01(\x0c\x12\x0c\n\x04name\x18\x02 \x01(\t\"(\n\x11\x41\x64\x64ModuleResponse\x12\x13\n\x0bmodule_hash\x18\x01 \x01(\t\":\n\x13\x41\x64\x64\x42lueprintRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x15\n\rmodule_hashes\x18\x02 \x03(\t\",\n\x14\x41\x64\x64\x42lueprintResponse\x12\x14\n\x0c\x62lueprint_id\x18\x01 \x01(\t\"@\n\x06Limits\x12\x14\n\x0cmemory_bytes\x18\x01 \x01(\x04\x12\x0c\n\x04\x66uel\x18\x02 \x01(\x04\x12\x12\n\ntimeout_ms\x18\x03 \x01(\r\"\x9a\x03\n\rServiceConfig\x12$\n\x06limits\x18\x01 \x01(\x0b\x32\x14.cloudless.v1.Limits\x12\x33\n\x04\x65nvs\x18\x02 \x03(\x0b\x32%.cloudless.v1.ServiceConfig.EnvsEntry\x12@\n\x0bmapped_dirs\x18\x03 \x03(\x0b\x32+.cloudless.v1.ServiceConfig.MappedDirsEntry\x12=\n\teffectors\x18\x04 \x03(\x0b\x32*.cloudless.v1.ServiceConfig.EffectorsEntry\x12\x1b\n\x13\x65\x66\x66\x65\x63tor_timeout_ms\x18\x05 \x01(\r\x1a+\n\tEnvsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x31\n\x0fMappedDirsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x30\n\x0e\x45\x66\x66\x65\x63torsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"z\n\x14\x43reateServiceRequest\x12\x14\n\x0c\x62lueprint_id\x18\x01 \x01(\t\x12+\n\x06\x63onfig\x18\x02 \x01(\x0b\x32\x1b.cloudless.v1.ServiceConfig\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\r\n\x05\x61lias\x18\x04 \x01(\t\"+\n\x15\x43reateServiceResponse\x12\x12\n\nservice_id\x18\x01 \x01(\t\"*\n\x14RemoveServiceRequest\x12\x12\n\nservice_id\x18\x01 \x01(\t\"\x17\n\x15RemoveServiceResponse\"\x15\n\x13ListServicesRequest\"9\n\x11\x46unctionSignature\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x16\n\x0esignature_json\x18\x02 \x01(\t\"\xa5\x01\n\x0bServiceInfo\x12\x12\n\nservice_id\x18\x01 \x01(\t\x12\x14\n\x0c\x62lueprint_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x15\n\rmodule_hashes\x18\x04 \x03(\t\x12\x32\n\tfunctions\x18\x05 \x03(\x0b\x32\x1f.cloudless.v1.FunctionSignature\x12\x0f\n\x07\x61liases\x18\x06 \x03(\t\"C\n\x14ListServicesResponse\x12+\n\x08services\x18\x01 \x03(\x0b\x32\x19.cloudless.v1.ServiceInfo\"U\n\tTetraplet\x12\x0f\n\x07peer_pk\x18\x01 \x01(\t\x12\x12\n\nservice_id\x18\x02 \x01(\t\x12\x15\n\rfunction_name\x18\x03 \x01(\t\x12\x0c\n\x04lens\x18\x04 \x01(\t\"A\n\x12\x41rgumentTetraplets\x12+\n\ntetraplets\x18\x01 \x03(\x0b\x32\x17.cloudless.v1.Tetraplet\"\x88\x01\n\x12ParticleParameters\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0cinit_peer_id\x18\x02 \x01(\t\x12\x11\n\ttimestamp\x18\x03 \x01(\x04\x12\x0b\n\x03ttl\x18\x04 \x01(\r\x12\x0e\n\x06script\x18\x05 \x01(\t\x12\x11\n\tsignature\x18\x06 \x01(\x0c\x12\r\n\x05token\x18\x07 \x01(\t\"\xbf\x01\n\x0e\x43\x61llParameters\x12\x32\n\x08particle\x18\x01 \x01(\x0b\x32 .cloudless.v1.ParticleParameters\x12\x1f\n\x17service_creator_peer_id\x18\x02 \x01(\t\x12\x0f\n\x07host_id\x18\x03 \x01(\t\x12\x11\n\tworker_id\x18\x04 \x01(\t\x12\x34\n\ntetraplets\x18\x05 \x03(\x0b\x32 .cloudless.v1.ArgumentTetraplets\"\x87\x01\n\x0b\x43\x61llRequest\x12\x12\n\nservice_id\x18\x01 \x01(\t\x12\x15\n\rfunction_name\x18\x02 \x01(\t\x12\x16\n\x0e\x61rguments_json\x18\x03 \x01(\t\x12\x35\n\x0f\x63\x61ll_parameters\x18\x04 \x01(\x0b\x32\x1c.cloudless.v1.CallParameters\"\xc5\x01\n\x07Receipt\x12\x0f\n\x07peer_id\x18\x01 \x01(\t\x12\x12\n\nservice_id\x18\x02 \x01(\t\x12\x14\n\x0c\x62lueprint_id\x18\x03 \x01(\t\x12\x0f\n\x07modules\x18\x04 \x03(\t\x12\x10\n\x08\x66unction\x18\x05 \x01(\t\x12\x11\n\targs_hash\x18\x06 \x01(\t\x12\x13\n\x0bresult_hash\x18\x07 \x01(\t\x12\x0c\n\x04\x66uel\x18\x08 \x01(\x04\x12\x13\n\x0bparticle_id\x18\t \x01(\t\x12\x11\n\tsignature\x18\n \x01(\x0c\"Y\n\x0c\x43\x61llResponse\x12\x13\n\x0bresult_json\x18\x01 \x01(\t\x12\x0c\n\x04\x66uel\x18\x02 \x01(\x04\x12&\n\x07receipt\x18\x03 \x01(\x0b\x32\x15.cloudless.v1.Receipt2\xf8\x03\n\x07Runtime\x12L\n\tAddModule\x12\x1e.cloudless.v1.AddModuleRequest\x1a\x1f.cloudless.v1.AddModuleResponse\x12U\n\x0c\x41\x64\x64\x42lueprint\x12!.cloudless.v1.AddBlueprintRequest\x1a\".cloudless.v1.AddBlueprintResponse\x12X\n\rCreateService\x12\".cloudless.v1.CreateServiceRequest\x1a#.cloudless.v1.CreateServiceResponse\x12X\n\rRemoveService\x12\".cloudless.v1.RemoveServiceRequest\x1a#.cloudless.v1.RemoveServiceResponse\x12U\n\x0cListServices\x12!.cloudless.v1.ListServicesRequest\x1a\".cloudless.v1.ListServicesResponse\x12=\n\x04\x43\x61ll\x12\x19.cloudless.v1.CallRequest\x1a\x1a.cloudless.v1.CallResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -57,35 +57,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SERVICECONFIG_EFFECTORSENTRY']._serialized_start=669
   _globals['_SERVICECONFIG_EFFECTORSENTRY']._serialized_end=717
   _globals['_CREATESERVICEREQUEST']._serialized_start=719
-  _globals['_CREATESERVICEREQUEST']._serialized_end=826
-  _globals['_CREATESERVICERESPONSE']._serialized_start=828
-  _globals['_CREATESERVICERESPONSE']._serialized_end=871
-  _globals['_REMOVESERVICEREQUEST']._serialized_start=873
-  _globals['_REMOVESERVICEREQUEST']._serialized_end=915
-  _globals['_REMOVESERVICERESPONSE']._serialized_start=917
-  _globals['_REMOVESERVICERESPONSE']._serialized_end=940
-  _globals['_LISTSERVICESREQUEST']._serialized_start=942
-  _globals['_LISTSERVICESREQUEST']._serialized_end=963
-  _globals['_FUNCTIONSIGNATURE']._serialized_start=965
-  _globals['_FUNCTIONSIGNATURE']._serialized_end=1022
-  _globals['_SERVICEINFO']._serialized_start=1025
-  _globals['_SERVICEINFO']._serialized_end=1173
-  _globals['_LISTSERVICESRESPONSE']._serialized_start=1175
-  _globals['_LISTSERVICESRESPONSE']._serialized_end=1242
-  _globals['_TETRAPLET']._serialized_start=1244
-  _globals['_TETRAPLET']._serialized_end=1329
-  _globals['_ARGUMENTTETRAPLETS']._serialized_start=1331
-  _globals['_ARGUMENTTETRAPLETS']._serialized_end=1396
-  _globals['_PARTICLEPARAMETERS']._serialized_start=1399
-  _globals['_PARTICLEPARAMETERS']._serialized_end=1535
-  _globals['_CALLPARAMETERS']._serialized_start=1538
-  _globals['_CALLPARAMETERS']._serialized_end=1729
-  _globals['_CALLREQUEST']._serialized_start=1732
-  _globals['_CALLREQUEST']._serialized_end=1867
-  _globals['_RECEIPT']._serialized_start=1870
-  _globals['_RECEIPT']._serialized_end=2067
-  _globals['_CALLRESPONSE']._serialized_start=2069
-  _globals['_CALLRESPONSE']._serialized_end=2158
-  _globals['_RUNTIME']._serialized_start=2161
-  _globals['_RUNTIME']._serialized_end=2665
+  _globals['_CREATESERVICEREQUEST']._serialized_end=841
+  _globals['_CREATESERVICERESPONSE']._serialized_start=843
+  _globals['_CREATESERVICERESPONSE']._serialized_end=886
+  _globals['_REMOVESERVICEREQUEST']._serialized_start=888
+  _globals['_REMOVESERVICEREQUEST']._serialized_end=930
+  _globals['_REMOVESERVICERESPONSE']._serialized_start=932
+  _globals['_REMOVESERVICERESPONSE']._serialized_end=955
+  _globals['_LISTSERVICESREQUEST']._serialized_start=957
+  _globals['_LISTSERVICESREQUEST']._serialized_end=978
+  _globals['_FUNCTIONSIGNATURE']._serialized_start=980
+  _globals['_FUNCTIONSIGNATURE']._serialized_end=1037
+  _globals['_SERVICEINFO']._serialized_start=1040
+  _globals['_SERVICEINFO']._serialized_end=1205
+  _globals['_LISTSERVICESRESPONSE']._serialized_start=1207
+  _globals['_LISTSERVICESRESPONSE']._serialized_end=1274
+  _globals['_TETRAPLET']._serialized_start=1276
+  _globals['_TETRAPLET']._serialized_end=1361
+  _globals['_ARGUMENTTETRAPLETS']._serialized_start=1363
+  _globals['_ARGUMENTTETRAPLETS']._serialized_end=1428
+  _globals['_PARTICLEPARAMETERS']._serialized_start=1431
+  _globals['_PARTICLEPARAMETERS']._serialized_end=1567
+  _globals['_CALLPARAMETERS']._serialized_start=1570
+  _globals['_CALLPARAMETERS']._serialized_end=1761
+  _globals['_CALLREQUEST']._serialized_start=1764
+  _globals['_CALLREQUEST']._serialized_end=1899
+  _globals['_RECEIPT']._serialized_start=1902
+  _globals['_RECEIPT']._serialized_end=2099
+  _globals['_CALLRESPONSE']._serialized_start=2101
+  _globals['_CALLRESPONSE']._serialized_end=2190
+  _globals['_RUNTIME']._serialized_start=2193
+  _globals['_RUNTIME']._serialized_end=2697
 # @@protoc_insertion_point(module_scope)

@@ -243,9 +243,12 @@ class CreateServiceRequest(_message.Message):
     BLUEPRINT_ID_FIELD_NUMBER: _builtins.int
     CONFIG_FIELD_NUMBER: _builtins.int
     OWNER_ID_FIELD_NUMBER: _builtins.int
+    ALIAS_FIELD_NUMBER: _builtins.int
     blueprint_id: _builtins.str
     owner_id: _builtins.str
     """The peer that asked for the service; empty means the runtime's own peer."""
+    alias: _builtins.str
+    """A name the service can be called by instead of its id (Fluence's alias); unique on the peer."""
     @_builtins.property
     def config(self) -> Global___ServiceConfig: ...
     def __init__(
@@ -254,10 +257,11 @@ class CreateServiceRequest(_message.Message):
         blueprint_id: _builtins.str = ...,
         config: Global___ServiceConfig | None = ...,
         owner_id: _builtins.str = ...,
+        alias: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["config", b"config"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["blueprint_id", b"blueprint_id", "config", b"config", "owner_id", b"owner_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alias", b"alias", "blueprint_id", b"blueprint_id", "config", b"config", "owner_id", b"owner_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -363,6 +367,7 @@ class ServiceInfo(_message.Message):
     OWNER_ID_FIELD_NUMBER: _builtins.int
     MODULE_HASHES_FIELD_NUMBER: _builtins.int
     FUNCTIONS_FIELD_NUMBER: _builtins.int
+    ALIASES_FIELD_NUMBER: _builtins.int
     service_id: _builtins.str
     blueprint_id: _builtins.str
     owner_id: _builtins.str
@@ -370,6 +375,8 @@ class ServiceInfo(_message.Message):
     def module_hashes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
     def functions(self) -> _containers.RepeatedCompositeFieldContainer[Global___FunctionSignature]: ...
+    @_builtins.property
+    def aliases(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
         self,
         *,
@@ -378,10 +385,11 @@ class ServiceInfo(_message.Message):
         owner_id: _builtins.str = ...,
         module_hashes: _abc.Iterable[_builtins.str] | None = ...,
         functions: _abc.Iterable[Global___FunctionSignature] | None = ...,
+        aliases: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["blueprint_id", b"blueprint_id", "functions", b"functions", "module_hashes", b"module_hashes", "owner_id", b"owner_id", "service_id", b"service_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["aliases", b"aliases", "blueprint_id", b"blueprint_id", "functions", b"functions", "module_hashes", b"module_hashes", "owner_id", b"owner_id", "service_id", b"service_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
