@@ -14,8 +14,10 @@ import click
 SUBCOMMANDS: dict[str, str] = {
     "cluster": "cloudless_localcluster.cli:cluster",
     "cu": "cloudless_operator.kube.cli:cu",
+    "demo": "cloudless_operator.demo:demo",
     "aqua": "cloudless_runtime.aqua.cli:aqua",
     "keys": "cloudless_runtime.identity.cli:keys",
+    "ledger": "cloudless_operator.billing.cli:ledger",
     "run": "cloudless_runtime.client.cli:run",
 }
 

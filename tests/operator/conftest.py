@@ -8,11 +8,13 @@ their own keeps them from depending on the order the local-cluster tests run in.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.localcluster.conftest import RunningCluster, cluster_cli
 from tests.operator import manifests
+from tests.operator.operator_process import OperatorProcess
 
 from cloudless_localcluster import build
 
@@ -42,3 +44,16 @@ def crd_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningClu
         yield cluster
     finally:
         cluster_cli("down", f"--state={state}", check=False)
+
+
+@pytest.fixture
+def operator(crd_cluster: RunningCluster, tmp_path: Path) -> Iterator[OperatorProcess]:
+    """A fresh operator on a cluster without the Deals earlier tests left behind: the operator
+    watches every namespace, and a leftover valid Deal would compete for these tests' units (the
+    operator itself must run while they go, to release their finalizers)."""
+    running = OperatorProcess(crd_cluster, tmp_path / "operator.log", port=18181)
+    try:
+        crd_cluster.kubectl("delete", "deals", "--all", "--all-namespaces", "--wait=true")
+        yield running
+    finally:
+        running.stop()

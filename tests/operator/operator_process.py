@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 from tests.localcluster.conftest import RunningCluster
 
 T = TypeVar("T")
+METRICS_OFFSET = 100
+"""The metrics endpoint listens this many ports above the liveness port, so parallel operators never share one."""
 
 
 class OperatorProcess:
@@ -25,7 +27,9 @@ class OperatorProcess:
             **os.environ,
             "KUBECONFIG": str(cluster.kubeconfig),
             "CLOUDLESS_LIVENESS": f"http://127.0.0.1:{port}/healthz",
+            "CLOUDLESS_METRICS": f"127.0.0.1:{port + METRICS_OFFSET}",
         }
+        self.metrics_address = f"127.0.0.1:{port + METRICS_OFFSET}"
         self.log = log
         with log.open("ab") as out:
             self.process = subprocess.Popen(

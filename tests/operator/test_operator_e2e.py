@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from tests.localcluster.conftest import RunningCluster
 from tests.operator import apiserver, bodies
 from tests.operator.operator_process import OperatorProcess, apply, eventually, get
 
 from cloudless_runtime.identity import keys
-
-
-@pytest.fixture
-def operator(crd_cluster: RunningCluster, tmp_path: Path) -> Iterator[OperatorProcess]:
-    """A fresh operator on a cluster without the Deals earlier tests left behind: the operator
-    watches every namespace, and a leftover valid Deal would compete for these tests' units (the
-    operator itself must run while they go, to release their finalizers)."""
-    running = OperatorProcess(crd_cluster, tmp_path / "operator.log", port=18181)
-    try:
-        crd_cluster.kubectl("delete", "deals", "--all", "--all-namespaces", "--wait=true")
-        yield running
-    finally:
-        running.stop()
 
 
 def deal(name: str, provider: str, **spec: Any) -> dict[str, Any]:
@@ -137,7 +122,9 @@ def test_a_deal_on_the_clusters_node_gets_ready_worker_pods_with_stable_identiti
     node = crd_cluster_node(crd_cluster)
     for index in range(2):  # two units on the one real node, so the node agent runs their pods
         apiserver.create_unit(crd_cluster, provider="e2e-pods", node=node, name=f"e2e-pods-cu{index}")
-    apply(crd_cluster, deal("pods", "e2e-pods", targetWorkers=2, minWorkers=2))
+    apiserver.greeting_module(crd_cluster)
+    services = apiserver.example_services()
+    apply(crd_cluster, deal("pods", "e2e-pods", targetWorkers=2, minWorkers=2, services=services))
     status_when(crd_cluster, "pods", "ACTIVE")
 
     def all_ready() -> dict[str, Any] | None:
@@ -178,8 +165,8 @@ def test_a_deal_on_the_clusters_node_gets_ready_worker_pods_with_stable_identiti
     again = eventually(replaced, timeout=180, what="pods-w0 recreated and Ready")
     assert {w["name"]: w["peerId"] for w in again["status"]["workers"]} == peers
 
-    kept = [w for w in again["spec"]["workers"] if w["name"] == "pods-w0"]  # as the Deal handler would shrink it
-    crd_cluster.kubectl("patch", "subnet", "pods", "--type=merge", "-p", json.dumps({"spec": {"workers": kept}}))
+    shrink = {"spec": {"minWorkers": 1, "targetWorkers": 1}}  # the Deal gives back its last unit; the Subnet follows
+    crd_cluster.kubectl("patch", "deal", "pods", "--type=merge", "-p", json.dumps(shrink))
     eventually(
         lambda: get(crd_cluster, "pod", "pods-w1") is None and get(crd_cluster, "secret", "pods-w1-identity") is None,
         what="the dropped worker's pod and identity Secret deleted",

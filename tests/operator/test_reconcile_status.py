@@ -23,7 +23,9 @@ def compute(order: deal.Deal, count: int, *, previous: dict[str, object], now: d
     chosen = decided(order, count)
     held = [*chosen.keep, *chosen.reserve]
     return dict(
-        status.compute(order, chosen, held=held, balance=order.deposit, subnet=None, previous=previous, now=now)
+        status.compute(
+            order, chosen, held=held, balance=order.deposit, subnet=None, ready_workers=0, previous=previous, now=now
+        )
     )
 
 

@@ -134,7 +134,9 @@ def test_status_lists_each_workers_pod_peer_id_and_address_with_counts() -> None
         "greeting-w0": pod_status("greeting-w0", phase="Running", ready=True, ip="127.1.0.2"),
         "greeting-w1": pod_status("greeting-w1", phase="Pending"),
     }
-    new = workers.compute(NET, found_pods=found, peer_ids={"greeting-w0": "12D3KooWA"}, previous={}, now=NOW)
+    new = workers.compute(
+        NET, found_pods=found, peer_ids={"greeting-w0": "12D3KooWA"}, services={}, previous={}, now=NOW
+    )
     assert new["workers"] == [
         {
             "name": "greeting-w0",
@@ -163,7 +165,7 @@ def test_a_started_worker_that_is_not_ready_is_degraded() -> None:
         "greeting-w0": pod_status("greeting-w0", phase="Running", ready=True, ip="127.1.0.2"),
         "greeting-w1": pod_status("greeting-w1", phase="Running", ready=False, ip="127.1.0.3"),
     }
-    new = workers.compute(NET, found_pods=found, peer_ids={}, previous={}, now=NOW)
+    new = workers.compute(NET, found_pods=found, peer_ids={}, services={}, previous={}, now=NOW)
     (degraded,) = (c for c in new["conditions"] if c["type"] == "Degraded")
     assert (degraded["status"], degraded["reason"]) == ("True", "WorkersNotReady")
     assert degraded["message"] == "1 started but not Ready: greeting-w1"
@@ -174,8 +176,12 @@ def test_all_ready_and_an_unchanged_recompute_writes_nothing() -> None:
         w.name: pod_status(w.name, phase="Running", ready=True, ip=f"127.1.0.{i + 2}")
         for i, w in enumerate(NET.workers)
     }
-    first = workers.compute(NET, found_pods=found, peer_ids={}, previous={}, now=NOW)
+    first = workers.compute(NET, found_pods=found, peer_ids={}, services={}, previous={}, now=NOW)
     assert [c["status"] for c in first["conditions"] if c["type"] == "Ready"] == ["True"]
-    later = workers.compute(NET, found_pods=found, peer_ids={}, previous=first, now=NOW + dt.timedelta(minutes=5))
+    later = workers.compute(
+        NET, found_pods=found, peer_ids={}, services={}, previous=first, now=NOW + dt.timedelta(minutes=5)
+    )
     assert not workers.changed(first, later)
-    assert workers.changed(first, workers.compute(NET, found_pods={}, peer_ids={}, previous=first, now=NOW))
+    assert workers.changed(
+        first, workers.compute(NET, found_pods={}, peer_ids={}, services={}, previous=first, now=NOW)
+    )

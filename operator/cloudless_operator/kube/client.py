@@ -22,6 +22,7 @@ class Api:
     def __init__(self, api_client: client.ApiClient) -> None:
         self.custom = client.CustomObjectsApi(api_client)
         self.core = client.CoreV1Api(api_client)
+        self.policy = client.PolicyV1Api(api_client)
 
 
 def connect(kubeconfig: str | None = None) -> Api:

@@ -1,4 +1,4 @@
-"""Subnets on the API server: read a deal's current workers, create the Subnet or patch its workers."""
+"""Subnets on the API server: read one, create the Subnet or patch its workers, write its status."""
 
 from __future__ import annotations
 
@@ -12,18 +12,6 @@ from cloudless_operator.reconcile import names
 PLURAL = "subnets"
 
 
-def workers(api: client.Api, *, namespace: str, name: str) -> list[dict[str, Any]]:
-    """`spec.workers` of the Subnet, [] when there is none yet."""
-    try:
-        found = client.call(
-            api.custom.get_namespaced_custom_object, names.GROUP, names.VERSION, namespace, PLURAL, name
-        )
-    except errors.Gone:
-        return []
-    listed: list[dict[str, Any]] = found.get("spec", {}).get("workers", [])
-    return listed
-
-
 def apply(api: client.Api, body: Mapping[str, Any]) -> None:
     """Create the Subnet `body`, or when it exists make its `spec.workers` equal to the body's (one merge patch)."""
     meta = body["metadata"]
@@ -34,7 +22,8 @@ def apply(api: client.Api, body: Mapping[str, Any]) -> None:
         return
     except errors.Conflict:
         pass
-    if workers(api, namespace=meta["namespace"], name=meta["name"]) == body["spec"]["workers"]:
+    found = get(api, namespace=meta["namespace"], name=meta["name"])
+    if found is not None and found.get("spec", {}).get("workers", []) == body["spec"]["workers"]:
         return
     client.merge_patch(
         api,

@@ -59,3 +59,11 @@ def pod_name(worker: str) -> str:
 def identity_secret_name(worker: str) -> str:
     """`<worker>-identity`: the Secret outlives the pod, so a restarted pod keeps the worker's peer id."""
     return f"{worker}-identity"
+
+
+ADDRESS_BOOK_KEY = "book.json"
+
+
+def address_book_name(subnet: str) -> str:
+    """`<subnet>-addressbook`: the ConfigMap every router of the subnet reads its peers from."""
+    return f"{subnet}-addressbook"

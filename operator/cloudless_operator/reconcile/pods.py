@@ -3,7 +3,9 @@
 The pod asks for exactly one ComputeUnit: requests equal limits (Guaranteed QoS), and the two
 containers' shares add up to the unit's size, so the scheduler's arithmetic and the provider's
 offer agree. It is pinned to the unit's node with `nodeName` (the unit was reserved there; the
-scheduler must not move it). Both containers read the worker's identity Secret as their key file.
+scheduler must not move it). Both containers read the worker's identity Secret as their key file;
+the router reads the subnet's address book from its ConfigMap (`network.address_book`), which is
+updated in place.
 The runtime listens on the pod's address rather than 127.0.0.1: on the local cluster pods are
 processes sharing one loopback, and each pod has its own 127.N.x.y.
 """
@@ -20,7 +22,10 @@ ROUTER_IMAGE = "cloudless/router:dev"
 ROUTER_PORT = 7001
 """Where peers and clients reach the worker: the address recorded in the Subnet's status."""
 RUNTIME_PORT = 7100
+RUNTIME_METRICS_PORT = 9101
+ROUTER_METRICS_PORT = 9102
 IDENTITY_DIR = "/etc/cloudless/identity"
+ADDRESS_BOOK_DIR = "/etc/cloudless/addressbook"
 STATE_DIR = "/var/lib/cloudless/state"
 
 ROUTER_SHARE = {"cpu": "100m", "memory": "512Mi", "ephemeral-storage": "512Mi"}
@@ -52,9 +57,21 @@ def worker_pod(net: subnet.Subnet, worker: subnet.Worker) -> dict[str, Any]:
                 {
                     "name": "runtime",
                     "image": RUNTIME_IMAGE,
-                    "args": ["--state-dir", STATE_DIR, "--listen", runtime_address, "--key-file", key_file],
+                    "args": [
+                        "--state-dir",
+                        STATE_DIR,
+                        "--listen",
+                        runtime_address,
+                        "--key-file",
+                        key_file,
+                        "--metrics",
+                        f"$(POD_IP):{RUNTIME_METRICS_PORT}",
+                    ],
                     "env": [_POD_IP],
-                    "ports": [{"name": "runtime", "containerPort": RUNTIME_PORT}],
+                    "ports": [
+                        {"name": "runtime", "containerPort": RUNTIME_PORT},
+                        {"name": "metrics", "containerPort": RUNTIME_METRICS_PORT},
+                    ],
                     "resources": _resources(RUNTIME_SHARE),
                     "volumeMounts": [_identity_mount(), {"name": "state", "mountPath": STATE_DIR}],
                     "readinessProbe": {"grpc": {"port": RUNTIME_PORT}, "periodSeconds": 2, "timeoutSeconds": 5},
@@ -69,16 +86,27 @@ def worker_pod(net: subnet.Subnet, worker: subnet.Worker) -> dict[str, Any]:
                         runtime_address,
                         "--key-file",
                         key_file,
+                        "--address-book",
+                        f"{ADDRESS_BOOK_DIR}/{names.ADDRESS_BOOK_KEY}",
+                        "--metrics",
+                        f"$(POD_IP):{ROUTER_METRICS_PORT}",
                     ],
                     "env": [_POD_IP],
-                    "ports": [{"name": "peer", "containerPort": ROUTER_PORT}],
+                    "ports": [
+                        {"name": "peer", "containerPort": ROUTER_PORT},
+                        {"name": "metrics", "containerPort": ROUTER_METRICS_PORT},
+                    ],
                     "resources": _resources(ROUTER_SHARE),
-                    "volumeMounts": [_identity_mount()],
+                    "volumeMounts": [
+                        _identity_mount(),
+                        {"name": "addressbook", "mountPath": ADDRESS_BOOK_DIR, "readOnly": True},
+                    ],
                 },
             ],
             "volumes": [
                 {"name": "identity", "secret": {"secretName": names.identity_secret_name(worker.name)}},
                 {"name": "state", "emptyDir": {}},
+                {"name": "addressbook", "configMap": {"name": names.address_book_name(net.name)}},
             ],
         },
     }
@@ -87,6 +115,11 @@ def worker_pod(net: subnet.Subnet, worker: subnet.Worker) -> dict[str, Any]:
 def address(pod_ip: str) -> str:
     """`host:port` of a worker's router, given its pod's IP."""
     return f"{pod_ip}:{ROUTER_PORT}"
+
+
+def runtime_address(pod_ip: str) -> str:
+    """`host:port` of a worker's runtime API, where the operator deploys the deal's services."""
+    return f"{pod_ip}:{RUNTIME_PORT}"
 
 
 def _resources(share: dict[str, str]) -> dict[str, dict[str, str]]:

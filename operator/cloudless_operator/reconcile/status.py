@@ -25,11 +25,11 @@ def compute(
     held: Sequence[ids.UnitName],
     balance: Decimal,
     subnet: str | None,
+    ready_workers: int,
     previous: Mapping[str, Any],
     now: dt.datetime,
 ) -> raw.RawDealStatus:
-    """The status to record after `decided` went through, holding `held` units."""
-    ready_workers = int(previous.get("readyWorkers", 0))
+    """The status to record after `decided` went through, holding `held` units, `ready_workers` of them serving."""
     computed = [
         conditions.condition(
             "Funded",

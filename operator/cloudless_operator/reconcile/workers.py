@@ -1,18 +1,19 @@
 """The Subnet's status: each worker as its pod and identity Secret show it, the counts and two conditions.
 
-`Ready` says whether every worker of the placement is Ready; `Degraded` names the workers whose pod
-started but is not Ready or failed (a worker still Pending is coming up, not degraded). Only
+`Ready` says whether every worker of the placement is Ready and runs all of the deal's services;
+`Degraded` names the workers whose pod started but is not Ready or failed (a worker still Pending
+is coming up, not degraded). Only
 semantic fields are compared by `changed`, so a pod event that changes nothing writes nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cloudless_operator.models import subnet
-from cloudless_operator.reconcile import conditions, pods
+from cloudless_operator.reconcile import conditions, deployments, pods
 
 
 def compute(
@@ -20,12 +21,16 @@ def compute(
     *,
     found_pods: Mapping[str, Mapping[str, Any]],
     peer_ids: Mapping[str, str],
+    services: Mapping[str, Sequence[Mapping[str, Any]]],
     previous: Mapping[str, Any],
     now: dt.datetime,
 ) -> dict[str, Any]:
-    """The status of `net` given its pods and identities by worker name."""
+    """The status of `net` given its pods, identities and deployed services by worker name."""
     workers = [_worker(worker, found_pods.get(worker.name), peer_ids.get(worker.name)) for worker in net.workers]
-    ready = [w["name"] for w in workers if w["phase"] == "Ready"]
+    for entry in workers:
+        if entry["name"] in services:
+            entry["services"] = [dict(state) for state in services[entry["name"]]]
+    ready = [w["name"] for w in workers if w["phase"] == "Ready" and deployments.all_deployed(w.get("services", []))]
     degraded = [w["name"] for w in workers if w["phase"] in ("Running", "Failed")]
     desired = len(net.workers)
     computed = [
@@ -33,7 +38,7 @@ def compute(
             "Ready",
             ok=desired > 0 and len(ready) == desired,
             reason="AllWorkersReady" if len(ready) == desired else "WorkersPending",
-            message=f"{len(ready)} of {desired} workers Ready",
+            message=f"{len(ready)} of {desired} workers Ready with every service deployed",
             generation=net.generation,
         ),
         conditions.condition(
@@ -66,7 +71,7 @@ def _worker(worker: subnet.Worker, pod: Mapping[str, Any] | None, peer_id: str |
         "name": worker.name,
         "computeUnit": worker.compute_unit,
         "node": worker.node,
-        "phase": _phase(pod),
+        "phase": phase(pod),
     }
     if pod is not None:
         entry["pod"] = pod["metadata"]["name"]
@@ -78,7 +83,7 @@ def _worker(worker: subnet.Worker, pod: Mapping[str, Any] | None, peer_id: str |
     return entry
 
 
-def _phase(pod: Mapping[str, Any] | None) -> str:
+def phase(pod: Mapping[str, Any] | None) -> str:
     """Pending, Running, Ready or Failed, as the Subnet CRD spells a worker's phase."""
     if pod is None or pod.get("metadata", {}).get("deletionTimestamp"):
         return "Pending"

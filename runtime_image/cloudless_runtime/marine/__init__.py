@@ -7,6 +7,7 @@ This package knows nothing of particles' transport: the router calls it.
 """
 
 from cloudless_runtime.marine.errors import (
+    AlreadyExists,
     BadArguments,
     Closed,
     EffectorDenied,
@@ -28,6 +29,7 @@ from cloudless_runtime.marine.receipts import Receipt, verify
 from cloudless_runtime.marine.service import CallResult, Service, ServiceConfig
 
 __all__ = [
+    "AlreadyExists",
     "BadArguments",
     "CallParameters",
     "CallResult",

@@ -84,6 +84,12 @@ class EffectorDenied(MarineError):
     code = 14
 
 
+class AlreadyExists(MarineError):
+    """A name that must be unique on the peer (a service alias) is taken already."""
+
+    code = 16
+
+
 class Closed(MarineError):
     """A handle was used after close()."""
 

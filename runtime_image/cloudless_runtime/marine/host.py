@@ -36,12 +36,13 @@ log = logging.getLogger(__name__)
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ServiceRecord:
-    """A service as persisted and listed: Marine's fields, less aliases (a router concern)."""
+    """A service as persisted and listed: Marine's fields and the aliases it answers to."""
 
     service_id: str
     blueprint_id: str
     owner_id: str
     config: service.ServiceConfig
+    aliases: tuple[str, ...] = ()
 
     def to_json(self) -> bytes:
         return orjson.dumps(
@@ -50,6 +51,7 @@ class ServiceRecord:
                 "blueprint_id": self.blueprint_id,
                 "owner_id": self.owner_id,
                 "config": self.config.to_json(),
+                "aliases": list(self.aliases),
             }
         )
 
@@ -61,6 +63,7 @@ class ServiceRecord:
             blueprint_id=doc["blueprint_id"],
             owner_id=doc["owner_id"],
             config=service.ServiceConfig.from_json(doc["config"]),
+            aliases=tuple(doc.get("aliases", ())),
         )
 
 
@@ -87,6 +90,7 @@ class Host(owned.Owned):
         self._services_dir.mkdir(parents=True, exist_ok=True)
         self._records: dict[str, ServiceRecord] = {}
         self._services: dict[str, service.Service] = {}
+        self._aliases: dict[str, str] = {}
         for path in sorted(self._services_dir.glob("*.json")):
             record = ServiceRecord.from_json(path.read_bytes())
             try:
@@ -103,15 +107,22 @@ class Host(owned.Owned):
         return self.blueprints.add(name, tuple(modules))
 
     def create_service(
-        self, blueprint_id: str, *, config: service.ServiceConfig | None = None, owner_id: str = ""
+        self, blueprint_id: str, *, config: service.ServiceConfig | None = None, owner_id: str = "", alias: str = ""
     ) -> str:
-        """Creates and persists a service from a blueprint; returns its new id (a UUID4, as nox)."""
+        """Creates and persists a service from a blueprint; returns its new id (a UUID4, as nox).
+
+        An `alias` lets callers use a stable name instead of the id (an operator deploys a deal's
+        service under the service's name on every worker); it must not name another service yet.
+        """
         self._check_open()
+        if alias and alias in self._aliases:
+            raise errors.AlreadyExists(f"alias {alias!r} already names service {self._aliases[alias]}")
         record = ServiceRecord(
             service_id=str(uuid.uuid4()),
             blueprint_id=blueprint_id,
             owner_id=owner_id or self.keys.peer_id,
             config=config or service.ServiceConfig(),
+            aliases=(alias,) if alias else (),
         )
         self._start(record)
         path = self._services_dir / f"{record.service_id}.json"
@@ -131,21 +142,28 @@ class Host(owned.Owned):
             fast=self._fast,
         )
         self._records[record.service_id] = record
+        self._aliases.update(dict.fromkeys(record.aliases, record.service_id))
 
     def remove_service(self, service_id: str) -> None:
         """Stops a service and deletes its record and working dir."""
         self._check_open()
+        service_id = self.resolve(service_id)
         self.service(service_id).close()
         del self._services[service_id]
-        del self._records[service_id]
+        for alias in self._records.pop(service_id).aliases:
+            del self._aliases[alias]
         (self._services_dir / f"{service_id}.json").unlink(missing_ok=True)
         shutil.rmtree(self._services_dir / service_id, ignore_errors=True)
 
     def list_services(self) -> list[ServiceRecord]:
         return [self._records[sid] for sid in self._services]
 
+    def resolve(self, service_id_or_alias: str) -> str:
+        """The id of the service an alias names; an id (or an unknown name) is returned as it is."""
+        return self._aliases.get(service_id_or_alias, service_id_or_alias)
+
     def service(self, service_id: str) -> service.Service:
-        found = self._services.get(service_id)
+        found = self._services.get(self.resolve(service_id))
         if found is None:
             raise errors.NotFound(f"no service with id {service_id!r}")
         return found
@@ -160,6 +178,7 @@ class Host(owned.Owned):
     ) -> Outcome:
         """Calls a service's facade function and signs a receipt for the result."""
         self._check_open()
+        service_id = self.resolve(service_id)
         target = self.service(service_id)
         done = target.call(function, args, call_parameters=call_parameters)
         receipt = receipts.issue(

@@ -86,6 +86,7 @@ def service_info(record: marine.ServiceRecord, service: marine.Service) -> runti
         blueprint_id=record.blueprint_id,
         owner_id=record.owner_id,
         module_hashes=list(service.module_hashes),
+        aliases=list(record.aliases),
         functions=[
             runtime_pb2.FunctionSignature(name=f.name, signature_json=orjson.dumps(f.to_json()).decode())
             for f in service.interface.functions

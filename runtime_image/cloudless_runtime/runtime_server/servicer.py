@@ -83,7 +83,9 @@ class RuntimeServicer(runtime_pb2_grpc.RuntimeServicer):
     ) -> runtime_pb2.CreateServiceResponse:
         config = convert.service_config(request.config)
         with self._tables:
-            service_id = self._host.create_service(request.blueprint_id, config=config, owner_id=request.owner_id)
+            service_id = self._host.create_service(
+                request.blueprint_id, config=config, owner_id=request.owner_id, alias=request.alias
+            )
         log.info("service %s created from blueprint %s", service_id, request.blueprint_id)
         return runtime_pb2.CreateServiceResponse(service_id=service_id)
 

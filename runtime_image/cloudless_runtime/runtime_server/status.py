@@ -27,6 +27,7 @@ _CODES: tuple[tuple[type[marine.MarineError], grpc.StatusCode], ...] = (
     (marine.LinkError, grpc.StatusCode.FAILED_PRECONDITION),
     (marine.EffectorDenied, grpc.StatusCode.PERMISSION_DENIED),
     (marine.ModuleError, grpc.StatusCode.ABORTED),
+    (marine.AlreadyExists, grpc.StatusCode.ALREADY_EXISTS),
     (marine.Closed, grpc.StatusCode.UNAVAILABLE),
 )
 

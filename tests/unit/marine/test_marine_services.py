@@ -133,3 +133,24 @@ def test_closed_handles_refuse_use(tmp_path: pathlib.Path, keys: identity.KeyPai
         svc.call("greeting", ["x"])
     with pytest.raises(marine.Closed):
         host.call(sid, "greeting", ["x"])
+
+
+def test_an_alias_names_its_service_until_removed_and_survives_a_restart(
+    tmp_path: pathlib.Path, keys: identity.KeyPair, wasm: dict[str, bytes]
+) -> None:
+    with marine.Host(tmp_path, keys=keys) as host:
+        blueprint = host.add_blueprint("greeting", [host.add_module(wasm["greeting_c"], name="greeting")])
+        sid = host.create_service(blueprint, alias="greeting")
+        with pytest.raises(marine.AlreadyExists, match="greeting"):
+            host.create_service(blueprint, alias="greeting")
+        assert [s.service_id for s in host.list_services()] == [sid]
+    with marine.Host(tmp_path, keys=keys) as host:
+        assert host.list_services()[0].aliases == ("greeting",)
+        outcome = host.call("greeting", "greeting", ["alias"])
+        assert outcome.receipt.service_id == sid
+        assert outcome.value == host.call(sid, "greeting", ["alias"]).value
+        host.remove_service("greeting")
+        assert host.list_services() == []
+        with pytest.raises(marine.NotFound):
+            host.call("greeting", "greeting", ["alias"])
+        assert host.create_service(blueprint, alias="greeting") != sid
