@@ -17,6 +17,9 @@ def test_production_defaults_are_fluence_kras() -> None:
     assert (params["minProofsPerEpoch"], params["maxProofsPerEpoch"]) == (30, 50)
     assert params["difficulty"] == "0x0000241f" + "f" * 56
     assert settings.LOCAL.epoch_duration == 15
+    # Our extensions: a real puzzle (local target one hash in 65,536), samples and their price.
+    assert settings.LOCAL.difficulty == (1 << 240) - 1
+    assert (params["proofAlgorithm"], params["samplesPerSubnet"], params["sampleSlashRate"]) == ("sha256", 3, "0.05")
 
 
 def test_from_mapping_round_trips_and_overrides() -> None:
@@ -40,6 +43,10 @@ def test_from_mapping_round_trips_and_overrides() -> None:
         ({"minProofsPerEpoch": 9, "maxProofsPerEpoch": 3}, "min_proofs_per_epoch (9) exceeds"),
         ({"epochDuration": 0}, "epoch_duration: must be at least 1"),
         ({"initRewardPool": "-1"}, "init_reward_pool: must be a finite non-negative"),
+        ({"proofAlgorithm": "randomx"}, "proof_algorithm: unknown puzzle algorithm 'randomx'"),
+        ({"proofAlgorithm": 1}, "proofAlgorithm: expected a name"),
+        ({"sampleSlashRate": "2"}, "sample_slash_rate: is a fraction"),
+        ({"samplesPerSubnet": "3"}, "samplesPerSubnet: expected an integer"),
     ],
 )
 def test_from_mapping_errors_name_the_key(mapping: dict[str, object], message: str) -> None:

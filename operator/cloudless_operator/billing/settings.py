@@ -2,6 +2,8 @@
 
 Defaults are Fluence's "kras" deployment (the 2024 mainnet candidate, 1-day epochs); `LOCAL` is
 Fluence's local-network profile (15 s epochs) for tests and demos. Money and ratios are `Decimal`.
+The last three parameters (puzzle algorithm, samples per subnet, sample slash rate) are cloudless
+extensions with no Fluence counterpart; docs/epochs.md explains their defaults.
 """
 
 from __future__ import annotations
@@ -10,10 +12,15 @@ import dataclasses
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
+from cloudless_runtime.prover import puzzle
+
 DIFFICULTY_BITS = 256
 KRAS_DIFFICULTY = int("0000241f" + "f" * 56, 16)
 """Fluence's testnet and kras target: about 464,000 hashes per proof on average."""
-LOCAL_DIFFICULTY = int("00000000" + "f" * 56, 16)
+LOCAL_DIFFICULTY = int("0000" + "f" * 60, 16)
+"""One hash in 65,536 meets it: a few tens of milliseconds of sha256 per proof. Fluence's local network
+used 0x00000000ff…ff with a mocked RandomX (a proof was the target itself); our puzzle is real, so
+the local target is one a CPython prover meets within a short epoch."""
 
 
 class SettingsError(ValueError):
@@ -51,11 +58,22 @@ class Settings:
     min_deal_deposited_epochs: int = 2
     """Epochs of `price x targetWorkers` a deal must hold: below it the deal shows SMALL_BALANCE."""
     min_deal_rematching_epochs: int = 2
+    proof_algorithm: str = "sha256"
+    """The capacity puzzle's hash (`cloudless_runtime.prover.puzzle.ALGORITHMS`); tune `difficulty` with it."""
+    samples_per_subnet: int = 3
+    """Executed particle steps re-verified per subnet per epoch."""
+    sample_slash_rate: Decimal = Decimal("0.05")
+    """Fraction of one unit's collateral lost per failed processing sample, of any non-ok verdict."""
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if isinstance(value, Decimal):
+            if field.name == "proof_algorithm":
+                try:
+                    puzzle.check_algorithm(value)
+                except puzzle.UnknownAlgorithm as e:
+                    raise SettingsError(f"proof_algorithm: {e}") from None
+            elif isinstance(value, Decimal):
                 if not value.is_finite() or value < 0:
                     raise SettingsError(f"{field.name}: must be a finite non-negative decimal, got {value}")
             elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -76,8 +94,9 @@ class Settings:
             )
         if not 0 < self.difficulty < 2**DIFFICULTY_BITS:
             raise SettingsError(f"difficulty: must be a 256-bit target above zero, got {self.difficulty:#x}")
-        if self.slashing_rate > 1:
-            raise SettingsError(f"slashing_rate: is a fraction of the collateral, at most 1, got {self.slashing_rate}")
+        for name in ("slashing_rate", "sample_slash_rate"):
+            if getattr(self, name) > 1:
+                raise SettingsError(f"{name}: is a fraction of the collateral, at most 1, got {getattr(self, name)}")
         if self.reward_token_price == 0:
             raise SettingsError("reward_token_price: must be above zero, the reward pool divides by it")
 
@@ -90,16 +109,16 @@ class Settings:
         """
         changes: dict[str, object] = {}
         for key, value in mapping.items():
-            name = _FLUENCE_NAMES.get(key)
+            name = _NAMES.get(key)
             if name is None:
-                raise SettingsError(f"{key}: unknown parameter; known: {', '.join(sorted(_FLUENCE_NAMES))}")
+                raise SettingsError(f"{key}: unknown parameter; known: {', '.join(sorted(_NAMES))}")
             changes[name] = _parse(key, name, value)
         return dataclasses.replace(PRODUCTION if base is None else base, **changes)  # type: ignore[arg-type]
 
     def to_mapping(self) -> dict[str, str | int]:
         """The parameters under Fluence's names, as the ledger's `params` snapshot; Decimals as strings."""
         out: dict[str, str | int] = {}
-        for key, name in _FLUENCE_NAMES.items():
+        for key, name in _NAMES.items():
             value = getattr(self, name)
             if name == "difficulty":
                 out[key] = f"{value:#066x}"
@@ -108,8 +127,12 @@ class Settings:
         return out
 
 
-def _parse(key: str, name: str, value: object) -> int | Decimal:
+def _parse(key: str, name: str, value: object) -> int | Decimal | str:
     kind = _FIELD_TYPES[name]
+    if kind == "str":
+        if not isinstance(value, str):
+            raise SettingsError(f"{key}: expected {_describe(kind)}, got {type(value).__name__} {value!r}")
+        return value
     if isinstance(value, bool | float):
         raise SettingsError(f"{key}: expected {_describe(kind)}, got {type(value).__name__} {value!r}")
     if name == "difficulty" and isinstance(value, str):
@@ -132,10 +155,10 @@ def _parse(key: str, name: str, value: object) -> int | Decimal:
 
 
 def _describe(kind: str) -> str:
-    return "an integer" if kind == "int" else "a decimal string such as '0.01'"
+    return {"int": "an integer", "str": "a name such as 'sha256'"}.get(kind, "a decimal string such as '0.01'")
 
 
-_FLUENCE_NAMES = {
+_NAMES = {
     "epochDuration": "epoch_duration",
     "initTimestamp": "init_timestamp",
     "minProofsPerEpoch": "min_proofs_per_epoch",
@@ -155,9 +178,15 @@ _FLUENCE_NAMES = {
     "withdrawEpochsAfterFailed": "withdraw_epochs_after_failed",
     "minDealDepositedEpochs": "min_deal_deposited_epochs",
     "minDealRematchingEpochs": "min_deal_rematching_epochs",
+    # cloudless extensions
+    "proofAlgorithm": "proof_algorithm",
+    "samplesPerSubnet": "samples_per_subnet",
+    "sampleSlashRate": "sample_slash_rate",
 }
+"""Fluence's camelCase names (then ours for the extensions), in the order a record's `params` lists them."""
 _FIELD_TYPES = {
-    field.name: "decimal" if field.default.__class__ is Decimal else "int" for field in dataclasses.fields(Settings)
+    field.name: {Decimal: "decimal", str: "str"}.get(field.default.__class__, "int")
+    for field in dataclasses.fields(Settings)
 }
 
 PRODUCTION = Settings()

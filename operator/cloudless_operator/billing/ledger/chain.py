@@ -1,4 +1,4 @@
-"""A hash-chained, signed, append-only ledger with one record per epoch (reference 6.7).
+"""The chain itself: one signed record per epoch, each hashing its content and the previous hash (reference 6.7).
 
 Without a chain, tamper evidence comes from three things together: each record's hash covers its
 content and the previous hash, so an edit, reorder or drop breaks every later link; each hash is
@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from cloudless_runtime.identity import KeyPair, verify
@@ -121,12 +121,23 @@ def verify_chain(records: Sequence[EpochRecord], signer: str) -> None:
 
 
 class Ledger:
-    """The in-memory chain; appends are idempotent per epoch so a restarted close is harmless."""
+    """The chain in memory; appends are idempotent per epoch so a restarted close is harmless.
 
-    def __init__(self, key: KeyPair, records: Iterable[EpochRecord] = ()) -> None:
+    `sink`, if given, receives each new record before it joins the chain (the file store's durable
+    append): if the sink fails, the record is not in memory either, so memory never runs ahead of disk.
+    """
+
+    def __init__(
+        self, key: KeyPair, records: Iterable[EpochRecord] = (), *, sink: Callable[[EpochRecord], None] | None = None
+    ) -> None:
         self._key = key
         self._records = list(records)
+        self._sink = sink
         verify_chain(self._records, key.peer_id)
+
+    @property
+    def signer(self) -> str:
+        return self._key.peer_id
 
     @property
     def records(self) -> tuple[EpochRecord, ...]:
@@ -149,7 +160,7 @@ class Ledger:
         Different content for a closed epoch raises EpochAlreadyClosed: it is a second, conflicting
         close (a bug or a replay with other facts) and must never be charged.
         """
-        existing = self._find(epoch)
+        existing = self.record_for(epoch)
         if existing is not None:
             if canonical_json(existing.body) == canonical_json(body):
                 return existing
@@ -167,10 +178,13 @@ class Ledger:
             signer=self._key.peer_id,
             signature=self._key.sign(bytes.fromhex(digest)).hex(),
         )
+        if self._sink is not None:
+            self._sink(record)
         self._records.append(record)
         return record
 
-    def _find(self, epoch: int) -> EpochRecord | None:
+    def record_for(self, epoch: int) -> EpochRecord | None:
+        """The record closing `epoch`, if the chain has one."""
         if not self._records or not self._records[0].epoch <= epoch <= self._records[-1].epoch:
             return None
         return self._records[epoch - self._records[0].epoch]
@@ -204,4 +218,4 @@ def _check_json(value: object, path: str) -> None:
         for position, item in enumerate(value):
             _check_json(item, f"{path}[{position}]")
         return
-    raise TypeError(f"{path}: {type(value).__name__} is not JSON; render Decimals with money.render")
+    raise TypeError(f"{path}: {type(value).__name__} is not JSON; write Decimals with amounts.text")
