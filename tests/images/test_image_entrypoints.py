@@ -18,14 +18,12 @@ from cloudless_localcluster.agent import images
 AGENT_ONLY = frozenset({"cloudless/tiny-http:dev"})
 """Images the agent knows that no Dockerfile builds: test fixtures of the local cluster itself."""
 
-NOT_YET_IN_AGENT: dict[str, tuple[str, ...]] = {
-    "cloudless/operator:dev": ("python", "-m", "cloudless_operator"),
-}
+NOT_YET_IN_AGENT: dict[str, tuple[str, ...]] = {}
 """Images built here that the agent's table does not list yet, with the entrypoint it must get.
 
-The operator runs as a process of the test harness today; issue 10 (real Helm) makes it a pod of the
-chart, and the agent then needs this row. Once the row exists, `test_gap_table_is_only_a_gap` fails
-until the entry is removed here, so the table stays the single source.
+Empty since the chart runs the operator as a pod (issue 10). A new image goes here until the agent
+maps it; once the row exists, `test_gap_table_is_only_a_gap` fails until the entry is removed here,
+so the table stays the single source.
 """
 
 
