@@ -24,14 +24,13 @@ import dataclasses
 import pathlib
 import random
 import tempfile
-import time
-from collections.abc import Callable
 from decimal import Decimal
 
 import orjson
 from tests.operator.proofmaking import EASY, solve
 from tests.operator.stepmaking import BUILTINS, Peer, greeting_script
 
+from bench.timing import best_of
 from cloudless_operator.billing import close, commitments, deals, proofs, state
 from cloudless_operator.billing.ledger import chain
 from cloudless_operator.billing.samples import candidates, select, verify
@@ -133,16 +132,6 @@ def reference(world: World) -> None:
 def drawn(world: World) -> list[candidates.StepKey]:
     nonce = world.before.challenge().global_nonce
     return select.select(nonce, world.inputs.samples.offered, world.settings.samples_per_subnet)
-
-
-def best_of(runs: int, fn: Callable[..., object], *args: object) -> float:
-    """The fastest of `runs` calls, in seconds (the least disturbed by the rest of the machine)."""
-    timings = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn(*args)
-        timings.append(time.perf_counter() - start)
-    return min(timings)
 
 
 def main() -> None:

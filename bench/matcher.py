@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import argparse
 import random
-import time
-from collections.abc import Callable
 from decimal import Decimal
 
+from bench.timing import best_of
 from cloudless_operator.matcher import filters, match
 from cloudless_operator.models import computeunit, deal, ids
 
@@ -59,16 +58,6 @@ def orders(count: int, *, rng: random.Random) -> list[deal.Deal]:
 def reference(all_orders: list[deal.Deal], units: list[computeunit.ComputeUnit]) -> int:
     """Filters only: how many (deal, unit) pairs pass, no choice made."""
     return sum(filters.first_exclusion(unit, order) is None for order in all_orders for unit in units)
-
-
-def best_of(runs: int, fn: Callable[..., object], *args: object) -> float:
-    """The fastest of `runs` calls, in seconds (the least disturbed by the rest of the machine)."""
-    timings = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn(*args)
-        timings.append(time.perf_counter() - start)
-    return min(timings)
 
 
 def main() -> None:
