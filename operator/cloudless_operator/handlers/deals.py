@@ -58,7 +58,7 @@ def _reconcile(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, logger: kopf
         existing = (found or {}).get("spec", {}).get("workers", [])
         ready = int((found or {}).get("status", {}).get("readyWorkers", 0))
         workers = subnet_builder.workers(order, settled.held, existing=existing)
-        subnets.apply(memo.api, subnet_builder.subnet(order, workers))
+        subnets.apply(memo.api, subnet_builder.subnet(order, workers), stored=found)
         subnet = name
     held = [unit.name for unit in settled.held]
     new = status.compute(

@@ -74,7 +74,6 @@ def _converge(api: client.Api, body: kopf.Body, logger: kopf.Logger, meter: metr
         return
     order = _deal(api, net, logger)
     previous = body.get("status", {})
-    network.ensure(api, network_bodies.address_book(net, previous.get("workers", [])))
     network.ensure(api, network_bodies.headless_service(net))
     if order is not None:
         network.ensure(api, network_bodies.disruption_budget(net, min_workers=order.min_workers))
@@ -87,6 +86,8 @@ def _converge(api: client.Api, body: kopf.Body, logger: kopf.Logger, meter: metr
             del found[name]
     for name in stored.keys() - placed.keys():
         children.delete_secret(api, namespace=net.namespace, name=stored.pop(name)["metadata"]["name"])
+    if placed.keys() - found.keys():  # new routers mount the book: it must exist before their pods do
+        network.ensure(api, network_bodies.address_book(net, previous.get("workers", [])))
     for worker in net.workers:
         if worker.name not in stored:
             seed = secrets.token_bytes(identities.SEED_LENGTH)

@@ -12,18 +12,22 @@ from cloudless_operator.reconcile import names
 PLURAL = "subnets"
 
 
-def apply(api: client.Api, body: Mapping[str, Any]) -> None:
-    """Create the Subnet `body`, or when it exists make its `spec.workers` equal to the body's (one merge patch)."""
+def apply(api: client.Api, body: Mapping[str, Any], *, stored: Mapping[str, Any] | None) -> None:
+    """Make the Subnet `body` exist with the body's `spec.workers`, given `stored`, the Subnet as the caller read it.
+
+    Created when there was none (one that appeared meanwhile is read and patched instead), merge-patched
+    when its workers differ, left alone otherwise.
+    """
     meta = body["metadata"]
-    try:
-        client.call(
-            api.custom.create_namespaced_custom_object, names.GROUP, names.VERSION, meta["namespace"], PLURAL, body
-        )
-        return
-    except errors.Conflict:
-        pass
-    found = get(api, namespace=meta["namespace"], name=meta["name"])
-    if found is not None and found.get("spec", {}).get("workers", []) == body["spec"]["workers"]:
+    if stored is None:
+        try:
+            client.call(
+                api.custom.create_namespaced_custom_object, names.GROUP, names.VERSION, meta["namespace"], PLURAL, body
+            )
+            return
+        except errors.Conflict:
+            stored = get(api, namespace=meta["namespace"], name=meta["name"])
+    if stored is not None and stored.get("spec", {}).get("workers", []) == body["spec"]["workers"]:
         return
     client.merge_patch(
         api,
