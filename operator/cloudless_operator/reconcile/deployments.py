@@ -16,6 +16,7 @@ from typing import Any
 
 from cloudless_operator.models import deal
 from cloudless_operator.reconcile import capacity
+from cloudless_runtime.router import runtime
 
 DEPLOYED, FAILED, NOT_DEPLOYED = "Deployed", "Failed", "NotDeployed"
 
@@ -25,25 +26,15 @@ class BadArtifact(ValueError):
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Installed:
-    """A service as the worker's runtime lists it: its id, blueprint, module hashes and aliases."""
-
-    service_id: str
-    blueprint_id: str
-    module_hashes: tuple[str, ...]
-    aliases: tuple[str, ...]
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
 class Step:
     """What to do for one service: nothing (`current` runs it), or replace `stale` (if any) by a fresh deploy."""
 
     service: deal.Service
-    current: Installed | None
-    stale: Installed | None
+    current: runtime.ServiceInfo | None
+    stale: runtime.ServiceInfo | None
 
 
-def steps(services: Sequence[deal.Service], installed: Sequence[Installed]) -> list[Step]:
+def steps(services: Sequence[deal.Service], installed: Sequence[runtime.ServiceInfo]) -> list[Step]:
     """One step per deal service, given what the worker runs now."""
     by_alias = {alias: item for item in installed for alias in item.aliases}
     result = []
@@ -68,9 +59,14 @@ def verified(module: deal.Module, data: bytes | None) -> bytes:
     return data
 
 
-def memory_bytes(service: deal.Service) -> int:
-    """The service's memory limit (a Kubernetes quantity) in bytes, for the runtime's limits."""
-    return int(capacity.quantity(service.memory_limit))
+def settings(service: deal.Service) -> runtime.ServiceSettings:
+    """How the runtime creates the service: under its name, with its memory limit (a quantity), env and dirs."""
+    return runtime.ServiceSettings(
+        alias=service.name,
+        memory_bytes=int(capacity.quantity(service.memory_limit)),
+        envs=service.env,
+        mapped_dirs=service.mapped_dirs,
+    )
 
 
 def deployed(service: deal.Service, blueprint_id: str) -> dict[str, Any]:

@@ -31,10 +31,25 @@ class ServiceInfo:
     blueprint_id: str
     owner_id: str
     aliases: tuple[str, ...] = ()
+    module_hashes: tuple[str, ...] = ()
 
     def answers_to(self, name: str) -> bool:
         """Whether a call naming `name` reaches this service (by its id or an alias)."""
         return name == self.service_id or name in self.aliases
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ServiceSettings:
+    """What a service is created with besides its blueprint: an alias to be called by, and the
+    part of runtime.proto's ServiceConfig an operator sets (zero and empty mean the defaults)."""
+
+    alias: str = ""
+    memory_bytes: int = 0
+    envs: tuple[tuple[str, str], ...] = ()
+    mapped_dirs: tuple[tuple[str, str], ...] = ()
+
+
+DEFAULT_SETTINGS: Final = ServiceSettings()
 
 
 class Receipt(TypedDict):

@@ -53,8 +53,17 @@ class RuntimeClient:
         request = runtime_pb2.AddBlueprintRequest(name=name, module_hashes=list(modules))
         return self._ask(lambda: self._stub.AddBlueprint(request, timeout=self._timeout_s)).blueprint_id
 
-    def create_service(self, blueprint_id: str, *, owner_id: str) -> str:
-        request = runtime_pb2.CreateServiceRequest(blueprint_id=blueprint_id, owner_id=owner_id)
+    def create_service(
+        self, blueprint_id: str, *, owner_id: str, settings: runtime.ServiceSettings = runtime.DEFAULT_SETTINGS
+    ) -> str:
+        config = runtime_pb2.ServiceConfig(
+            limits=runtime_pb2.Limits(memory_bytes=settings.memory_bytes),
+            envs=dict(settings.envs),
+            mapped_dirs=dict(settings.mapped_dirs),
+        )
+        request = runtime_pb2.CreateServiceRequest(
+            blueprint_id=blueprint_id, owner_id=owner_id, config=config, alias=settings.alias
+        )
         return self._ask(lambda: self._stub.CreateService(request, timeout=self._timeout_s)).service_id
 
     def remove_service(self, service_id: str) -> None:
@@ -64,7 +73,9 @@ class RuntimeClient:
     def list_services(self) -> list[runtime.ServiceInfo]:
         answer = self._ask(lambda: self._stub.ListServices(runtime_pb2.ListServicesRequest(), timeout=self._timeout_s))
         return [
-            runtime.ServiceInfo(s.service_id, s.blueprint_id, s.owner_id, aliases=tuple(s.aliases))
+            runtime.ServiceInfo(
+                s.service_id, s.blueprint_id, s.owner_id, aliases=tuple(s.aliases), module_hashes=tuple(s.module_hashes)
+            )
             for s in answer.services
         ]
 
