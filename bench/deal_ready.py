@@ -11,7 +11,6 @@ Run from the repository root after `make install modules`: `python -m bench.deal
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import statistics
@@ -21,7 +20,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -34,23 +32,15 @@ SIZES = (3, 8)
 
 
 class Bench:
+    """A temporary two-node cluster and the demo's kubectl on it."""
+
     def __init__(self, state: Path) -> None:
         self.cluster = LocalCluster(StateDir(state), build.installed_bin_dir())
-        bin_dir = build.installed_bin_dir()
-        if bin_dir is None:
-            sys.exit("the control-plane binaries are not built: run `make install`")
-        self.kubectl_bin = str(bin_dir / "kubectl")
+        self.kubectl = demo.Kubectl(self.cluster)
 
-    def kubectl(self, *args: str, stdin: str | None = None) -> str:
-        command = [self.kubectl_bin, f"--kubeconfig={self.cluster.kubeconfig}", *args]
-        done = subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=120, check=True)
-        return done.stdout
-
-    def get(self, *args: str) -> Any:
-        return json.loads(self.kubectl("get", *args, "-o", "json"))
-
-    def apply(self, body: dict[str, Any]) -> None:
-        self.kubectl("apply", "-f", "-", stdin=json.dumps(body))
+    def ready_workers(self, subnet: str) -> int:
+        found = self.kubectl.json("subnet", subnet) or {}
+        return int(found.get("status", {}).get("readyWorkers", 0))
 
 
 def until(probe: Callable[[], bool], *, timeout: float = 300) -> None:
@@ -92,10 +82,10 @@ def reference_pod(bench: Bench, run: int) -> float:
         },
     }
     started = time.perf_counter()
-    bench.apply(pod)
+    bench.kubectl.apply(pod)
 
     def ready() -> bool:
-        found = bench.get("pod", name)
+        found = bench.kubectl.json("pod", name) or {"status": {}}
         return any(c["type"] == "Ready" and c["status"] == "True" for c in found["status"].get("conditions", []))
 
     until(ready)
@@ -106,31 +96,16 @@ def reference_pod(bench: Bench, run: int) -> float:
 
 def deal_ready(bench: Bench, workers: int, run: int) -> float:
     """Seconds from applying a `workers`-worker deal to its Subnet reporting them all Ready; then it is deleted."""
-    (body,) = [json.loads(json.dumps(d)) for d in _deal_documents()]
+    (body,) = [doc for doc in yaml.safe_load_all(demo.DEAL.read_text()) if doc]
     body["metadata"]["name"] = name = f"bench-{workers}-{run}"
     body["spec"].update(minWorkers=workers, targetWorkers=workers, maxWorkersPerProvider=workers, deposit="1000")
     started = time.perf_counter()
-    bench.apply(body)
-    until(
-        lambda: (
-            bench.get("subnet", name).get("status", {}).get("readyWorkers") == workers
-            if _exists(bench, name)
-            else False
-        )
-    )
+    bench.kubectl.apply(body)
+    until(lambda: bench.ready_workers(name) == workers)
     elapsed = time.perf_counter() - started
     bench.kubectl("delete", "deal", name, "--wait=true")
-    until(lambda: not bench.get("pods", "-l", f"cloudless.dev/subnet={name}")["items"])
+    until(lambda: not (bench.kubectl.json("pods", "-l", f"cloudless.dev/subnet={name}") or {}).get("items"))
     return elapsed
-
-
-def _exists(bench: Bench, subnet: str) -> bool:
-    command = [bench.kubectl_bin, f"--kubeconfig={bench.cluster.kubeconfig}", "get", "subnet", subnet]
-    return subprocess.run(command, capture_output=True, timeout=60, check=False).returncode == 0
-
-
-def _deal_documents() -> list[dict[str, Any]]:
-    return [doc for doc in yaml.safe_load_all(demo.DEAL.read_text()) if doc]
 
 
 def _free_port() -> int:
@@ -162,7 +137,7 @@ def main() -> None:
                     [sys.executable, "-m", "cloudless_operator"], stdout=out, stderr=out, env=env
                 )
             subprocess.run([demo.CLOUDLESS, "cu", "sync"], env=env, check=True, capture_output=True, timeout=60)
-            bench.apply(demo.module_config_map())
+            bench.kubectl.apply(demo.module_config_map())
             references: list[float] = []
             timings: dict[int, list[float]] = {size: [] for size in SIZES}
             for run in range(runs):

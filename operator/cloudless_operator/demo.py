@@ -53,7 +53,7 @@ def up() -> None:
         cluster.up(lambda line: click.echo(f"  {line}", err=True))
     except ClusterError as error:
         raise DemoError(str(error)) from None
-    kubectl = _Kubectl(cluster)
+    kubectl = Kubectl(cluster)
     _step("installing the CRDs")
     kubectl("apply", "-f", str(REPO / "crds"))
     kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
@@ -102,7 +102,7 @@ def _step(text: str) -> None:
     click.secho(f"==> {text}", bold=True, err=True)
 
 
-class _Kubectl:
+class Kubectl:
     """The cluster's own kubectl (built from the pinned Kubernetes) with the admin kubeconfig."""
 
     def __init__(self, cluster: LocalCluster) -> None:
@@ -143,7 +143,7 @@ def module_config_map() -> dict[str, Any]:
     }
 
 
-def _wait_for_workers(kubectl: _Kubectl) -> list[dict[str, Any]]:
+def _wait_for_workers(kubectl: Kubectl) -> list[dict[str, Any]]:
     """The Subnet's workers once all are Ready with their services deployed; a progress bar meanwhile."""
     deadline = time.monotonic() + WAIT_S
     with click.progressbar(length=1, label="waiting for the workers", file=sys.stderr, show_pos=True) as bar:

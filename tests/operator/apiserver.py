@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import json
-import subprocess
-from pathlib import Path
 from typing import Any
 
 from tests.localcluster.conftest import RunningCluster
-from tests.operator import manifests
+from tests.operator import manifests, operator_process
 
+from cloudless_operator import demo
 from cloudless_operator.kube import client, computeunits
 from cloudless_operator.models import computeunit
 
@@ -47,19 +45,9 @@ def units_of(cluster: RunningCluster, provider: str) -> dict[str, computeunit.Co
     return {item["metadata"]["name"]: computeunit.ComputeUnit.from_body(item) for item in listed["items"]}
 
 
-GREETING_WASM = Path(__file__).resolve().parents[2] / "examples/modules/build/greeting_c.wasm"
-
-
-def greeting_module(cluster: RunningCluster, *, namespace: str = "default") -> None:
-    """The ConfigMap `greeting-c` the example deal names, holding the greeting module under `module.wasm`."""
-    body = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "greeting-c", "namespace": namespace},
-        "binaryData": {"module.wasm": base64.b64encode(GREETING_WASM.read_bytes()).decode()},
-    }
-    command = [str(cluster.bin_dir / "kubectl"), f"--kubeconfig={cluster.kubeconfig}", "apply", "-f", "-"]
-    subprocess.run(command, input=json.dumps(body), capture_output=True, text=True, timeout=60, check=True)
+def greeting_module(cluster: RunningCluster) -> None:
+    """The ConfigMap `greeting-c` the example deal names (the demo's own), holding the built greeting module."""
+    operator_process.apply(cluster, demo.module_config_map())
 
 
 def example_services() -> list[dict[str, Any]]:
