@@ -88,6 +88,7 @@ lint: install
 	$(VENV)/bin/ruff check runtime_image localcluster operator tests bench helm
 	$(VENV)/bin/ruff format --check runtime_image localcluster operator tests bench helm
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --strict bench helm
 	$(VENV)/bin/lint-imports
 
 bench: install oracle modules
