@@ -160,12 +160,9 @@ class PodVolumes:
 
     def _files(self, pod: Obj, volume: Obj, pod_ip: str) -> dict[str, File]:
         namespace = pod["metadata"]["namespace"]
-        if (source := volume.get("configMap")) is not None:
-            data = config_map_data(self.kube, namespace, source["name"], optional=bool(source.get("optional")))
-            return _keyed(data or {}, source.get("items"), _mode(source))
-        if (source := volume.get("secret")) is not None:
-            data = secret_data(self.kube, namespace, source["secretName"], optional=bool(source.get("optional")))
-            return _keyed(data or {}, source.get("items"), _mode(source))
+        for kind in ("configMap", "secret"):
+            if (source := volume.get(kind)) is not None:
+                return self._referenced(namespace, kind, source, _mode(source))
         if (source := volume.get("downwardAPI")) is not None:
             return _downward(pod, source, pod_ip, _mode(source))
         if (source := volume.get("projected")) is not None:
@@ -178,14 +175,8 @@ class PodVolumes:
         mode = _mode(source)
         files: dict[str, File] = {}
         for item in source.get("sources") or []:
-            if "configMap" in item:
-                ref = item["configMap"]
-                data = config_map_data(self.kube, namespace, ref["name"], optional=bool(ref.get("optional")))
-                files.update(_keyed(data or {}, ref.get("items"), mode))
-            elif "secret" in item:
-                ref = item["secret"]
-                data = secret_data(self.kube, namespace, ref["name"], optional=bool(ref.get("optional")))
-                files.update(_keyed(data or {}, ref.get("items"), mode))
+            if kind := next((k for k in ("configMap", "secret") if k in item), None):
+                files.update(self._referenced(namespace, kind, item[kind], mode))
             elif "downwardAPI" in item:
                 files.update(_downward(pod, item["downwardAPI"], pod_ip, mode))
             elif "serviceAccountToken" in item:
@@ -197,6 +188,16 @@ class PodVolumes:
                 if token is not None:
                     files[ref["path"]] = File(token.encode(), mode)
         return files
+
+    def _referenced(self, namespace: str, kind: str, ref: Obj, mode: int) -> dict[str, File]:
+        """The files of a ConfigMap or Secret, as a volume or as a projected volume's source names it
+        (a Secret volume says `secretName`, a projected source `name`)."""
+        optional = bool(ref.get("optional"))
+        if kind == "configMap":
+            data = config_map_data(self.kube, namespace, ref["name"], optional=optional)
+        else:
+            data = secret_data(self.kube, namespace, ref.get("secretName") or ref["name"], optional=optional)
+        return _keyed(data or {}, ref.get("items"), mode)
 
     def _token(self, namespace: str, account: str, audience: str, seconds: int) -> str | None:
         key = (account, audience, seconds)
