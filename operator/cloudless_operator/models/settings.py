@@ -20,6 +20,13 @@ class Settings:
     """A deal's deposit must cover this many epochs of targetWorkers; below it the balance is SMALL."""
     units_per_node: int | None = None
     """`cloudless cu sync` creates at most this many units per node (None: as many as capacity holds)."""
+    namespace: str = "cloudless-system"
+    """The operator's own namespace: node key Secrets and prover pods live there (the chart's release namespace)."""
+    data_dir: str | None = None
+    """Where the operator keeps epoch data (ledger, challenge, proofs, step records); None turns epochs off:
+    no ledger, no provers, no step records."""
+    node_data_dir: str | None = None
+    """The same folder as a hostPath on the nodes (defaults to `data_dir`: one machine, or a shared mount)."""
 
     def __post_init__(self) -> None:
         if self.epoch_seconds < 1 or self.min_deposit_epochs < 1:
@@ -27,8 +34,9 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
-        """Settings from `CLOUDLESS_EPOCH_SECONDS`, `CLOUDLESS_MIN_DEPOSIT_EPOCHS`, `CLOUDLESS_UNITS_PER_NODE`."""
-        values: dict[str, int] = {}
+        """Settings from `CLOUDLESS_EPOCH_SECONDS`, `CLOUDLESS_MIN_DEPOSIT_EPOCHS`, `CLOUDLESS_UNITS_PER_NODE`,
+        `CLOUDLESS_NAMESPACE`, `CLOUDLESS_DATA_DIR` and `CLOUDLESS_NODE_DATA_DIR`."""
+        values: dict[str, int | str] = {}
         for field, variable in (
             ("epoch_seconds", "CLOUDLESS_EPOCH_SECONDS"),
             ("min_deposit_epochs", "CLOUDLESS_MIN_DEPOSIT_EPOCHS"),
@@ -41,4 +49,13 @@ class Settings:
                 values[field] = int(text)
             except ValueError:
                 raise errors.MalformedBody(variable, f"expected an integer, got {text!r}") from None
-        return cls(**values)
+        for field, variable in (
+            ("namespace", "CLOUDLESS_NAMESPACE"),
+            ("data_dir", "CLOUDLESS_DATA_DIR"),
+            ("node_data_dir", "CLOUDLESS_NODE_DATA_DIR"),
+        ):
+            if environ.get(variable):
+                values[field] = environ[variable]
+        if "node_data_dir" not in values and "data_dir" in values:
+            values["node_data_dir"] = values["data_dir"]
+        return cls(**values)  # type: ignore[arg-type]
