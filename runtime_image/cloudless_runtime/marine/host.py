@@ -125,11 +125,40 @@ class Host(owned.Owned):
             aliases=(alias,) if alias else (),
         )
         self._start(record)
+        self._persist(record)
+        return record.service_id
+
+    def add_alias(self, alias: str, service_id: str) -> None:
+        """Points `alias` at the service `service_id` (an id, not an alias), persisted.
+
+        As on Fluence, an alias that names another service moves to this one rather than being
+        refused; who may do that is the caller's policy (the router's `srv.add_alias`). An alias
+        may not be the id of a service, or calls by that id would reach another service.
+        """
+        self._check_open()
+        if not alias:
+            raise errors.BadArguments("an alias must not be empty")
+        if alias in self._records:
+            raise errors.AlreadyExists(f"alias {alias!r} is the id of a service")
+        record = self._records.get(service_id)
+        if record is None:
+            raise errors.NotFound(f"no service with id {service_id!r}")
+        previous = self._aliases.get(alias)
+        if previous == service_id:
+            return
+        if previous is not None:
+            before = self._records[previous]
+            self._persist(dataclasses.replace(before, aliases=tuple(a for a in before.aliases if a != alias)))
+        self._persist(dataclasses.replace(record, aliases=(*record.aliases, alias)))
+        self._aliases[alias] = service_id
+
+    def _persist(self, record: ServiceRecord) -> None:
+        """Writes a service's record through a temporary file and makes it the listed one."""
         path = self._services_dir / f"{record.service_id}.json"
         partial = path.with_suffix(".partial")
         partial.write_bytes(record.to_json())
         partial.replace(path)
-        return record.service_id
+        self._records[record.service_id] = record
 
     def _start(self, record: ServiceRecord) -> None:
         plan = self.blueprints.get(record.blueprint_id)

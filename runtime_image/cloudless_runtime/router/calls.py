@@ -7,7 +7,8 @@ the Marine error code (docs/abi.md) so that scripts (`xor`, `%last_error%`) see 
 ret_code, the AIR engine turns a failed call into the catchable error 10000 that Aqua's
 `try`/`catch` handles. The tetraplets of the request go to the Marine service unchanged, so a
 module can check where each argument came from. A Marine call's receipt comes back with its
-result (step records keep it). Each call is timed into the router's metrics by kind.
+result (step records keep it). A builtin's `Later` result is served with the time it is due,
+for the dispatcher to hand over then. Each call is timed into the router's metrics by kind.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ class Served:
 
     result: air.CallResult
     receipt: runtime.Receipt | None = None
+    after_ms: int = 0
+    """How long after the call the result is due (`peer.timeout`); 0 is now."""
 
 
 def _failed(message: str, code: int = 1) -> Served:
@@ -54,6 +57,8 @@ class LocalServices:
             value = self._builtins.call(request.service_id, request.function_name, list(request.arguments), context)
         except builtins.BuiltinError as e:
             return _failed(str(e))
+        if isinstance(value, builtins.Later):
+            return Served(air.CallResult(0, orjson.dumps(value.value).decode()), after_ms=value.after_ms)
         return Served(air.CallResult(0, orjson.dumps(value).decode()))
 
     def _marine(self, request: air.CallRequest, served: particle.Particle) -> Served:

@@ -7,7 +7,10 @@ stores the new data whatever the outcome (nox's rule), hands the particle to eac
 back to its own queue when the next peer is this one), serves the call requests locally and runs
 the engine again with their results, until a run asks for no more calls. Actors are dropped
 when their particle expires; how many particles may be live at once is bounded where they are
-admitted (`particle.Validator`), so the actors are too. Nothing a particle does escapes a step:
+admitted (`particle.Validator`), so the actors are too. A call whose result is due later
+(`peer.timeout`) is left unanswered in its run; when it is due, the result is queued to the actor
+like received data and the engine runs again with it alone (AquaVM keeps the call waiting in the
+trace until then), unless the particle has expired. Nothing a particle does escapes a step:
 errors are recorded. Every engine run is timed into the router's metrics and, when the router
 keeps step records, handed to its `Recorder` with everything needed to run it again (`steps`).
 """
@@ -22,7 +25,7 @@ from concurrent import futures
 from typing import Protocol
 
 from cloudless_runtime import air, identity
-from cloudless_runtime.router import calls, failures, metrics, particle, steps
+from cloudless_runtime.router import calls, failures, metrics, particle, steps, timers
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +40,15 @@ class Recorder(Protocol):
         """Keeps one executed run; must not raise (a particle has run whether or not it is kept)."""
 
 
+_Input = bytes | dict[int, steps.Call]
+"""What an actor runs the engine on: received data, or call results that came due later."""
+
+
 @dataclasses.dataclass(slots=True)
 class _Actor:
     header: particle.Particle
     prev_data: bytes = b""
-    pending: collections.deque[bytes] = dataclasses.field(default_factory=collections.deque)
+    pending: collections.deque[_Input] = dataclasses.field(default_factory=collections.deque)
     scheduled: bool = False
 
 
@@ -70,6 +77,7 @@ class Dispatcher:
         self._next_sweep = 0
         self._pool = futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="particle")
         self._idle = threading.Condition(self._lock)
+        self._timers = timers.Timers()
 
     @property
     def peer_id(self) -> str:
@@ -84,7 +92,7 @@ class Dispatcher:
                 actor = self._actors[message.id] = _Actor(header=message.with_data(b""))
             self._enqueue_locked(actor, message.data)
 
-    def _enqueue_locked(self, actor: _Actor, data: bytes) -> None:
+    def _enqueue_locked(self, actor: _Actor, data: _Input) -> None:
         actor.pending.append(data)
         if not actor.scheduled:
             actor.scheduled = True
@@ -106,7 +114,7 @@ class Dispatcher:
                     failures.Failure(actor.header.id, "interpretation", "host_error", f"{type(e).__name__}: {e}")
                 )
 
-    def _step(self, actor: _Actor, data: bytes) -> None:
+    def _step(self, actor: _Actor, data: _Input) -> None:
         header = actor.header
         if self._clock() > header.expires_at:
             self._journal.record(failures.Failure(header.id, "expired", "ttl", "expired before it could run"))
@@ -119,8 +127,7 @@ class Dispatcher:
             particle_id=header.id,
             secret_key=self._keys.seed,
         )
-        current = data
-        served: dict[int, steps.Call] = {}
+        current, served = (data, {}) if isinstance(data, bytes) else (b"", data)
         while True:
             results = {cid: call.result for cid, call in served.items()}
             with self._metrics.interpretation.time():
@@ -159,12 +166,29 @@ class Dispatcher:
             if not outcome.call_requests:
                 return
             message = header.with_data(outcome.data)
-            served = {cid: self._serve(request, message) for cid, request in sorted(outcome.call_requests.items())}
+            served = {}
+            for cid, request in sorted(outcome.call_requests.items()):
+                answer = self._services.call(request, message)
+                call = steps.Call(request, answer.result, answer.receipt)
+                if answer.after_ms:
+                    self._later(actor, cid, call, answer.after_ms)
+                else:
+                    served[cid] = call
+            if not served:
+                return
             current = b""
 
-    def _serve(self, request: air.CallRequest, message: particle.Particle) -> steps.Call:
-        answer = self._services.call(request, message)
-        return steps.Call(request, answer.result, answer.receipt)
+    def _later(self, actor: _Actor, call_id: int, call: steps.Call, after_ms: int) -> None:
+        """Queues `call`'s result to the actor when it is due; never, if the particle expires first."""
+        if self._clock() + after_ms > actor.header.expires_at:
+            return
+
+        def due() -> None:
+            with self._lock:
+                if self._clock() <= actor.header.expires_at:
+                    self._enqueue_locked(actor, {call_id: call})
+
+        self._timers.after(after_ms / 1000, due)
 
     def _sweep(self) -> None:
         """Drops idle actors of expired particles, at most once a second (called under the lock)."""
@@ -187,4 +211,5 @@ class Dispatcher:
             return self._idle.wait_for(lambda: not any(a.scheduled for a in self._actors.values()), timeout_s)
 
     def close(self) -> None:
+        self._timers.close()
         self._pool.shutdown(wait=False, cancel_futures=True)

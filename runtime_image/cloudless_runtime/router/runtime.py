@@ -5,7 +5,7 @@ it (`runtime_client`), and tests or an embedded host may provide another. No gRP
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final, Protocol, TypedDict
 
 from cloudless_runtime import air
@@ -36,6 +36,24 @@ class ServiceInfo:
     def answers_to(self, name: str) -> bool:
         """Whether a call naming `name` reaches this service (by its id or an alias)."""
         return name == self.service_id or name in self.aliases
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ModuleInfo:
+    module_hash: str
+    name: str
+    """The import name the module was added under."""
+    functions: tuple[Mapping[str, air.interface.JValue], ...] = ()
+    """Each exported function as the module declares it (docs/abi.md): `{"name", "params": [[name,
+    type]], "results": [type]}`."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BlueprintInfo:
+    blueprint_id: str
+    name: str
+    module_hashes: tuple[str, ...]
+    """In order; the last is the facade."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -95,6 +113,12 @@ class Runtime(Protocol):
     def remove_service(self, service_id: str) -> None: ...
 
     def list_services(self) -> list[ServiceInfo]: ...
+
+    def add_alias(self, alias: str, service_id: str) -> None: ...
+
+    def list_modules(self) -> list[ModuleInfo]: ...
+
+    def list_blueprints(self) -> list[BlueprintInfo]: ...
 
     def call(
         self, service_id: str, function: str, args: Sequence[air.interface.JValue], *, context: CallContext

@@ -79,6 +79,22 @@ class RuntimeClient:
             for s in answer.services
         ]
 
+    def add_alias(self, alias: str, service_id: str) -> None:
+        request = runtime_pb2.AddAliasRequest(alias=alias, service_id=service_id)
+        self._ask(lambda: self._stub.AddAlias(request, timeout=self._timeout_s))
+
+    def list_modules(self) -> list[runtime.ModuleInfo]:
+        answer = self._ask(lambda: self._stub.ListModules(runtime_pb2.ListModulesRequest(), timeout=self._timeout_s))
+        return [
+            runtime.ModuleInfo(m.module_hash, m.name, tuple(orjson.loads(f.signature_json) for f in m.functions))
+            for m in answer.modules
+        ]
+
+    def list_blueprints(self) -> list[runtime.BlueprintInfo]:
+        request = runtime_pb2.ListBlueprintsRequest()
+        answer = self._ask(lambda: self._stub.ListBlueprints(request, timeout=self._timeout_s))
+        return [runtime.BlueprintInfo(b.blueprint_id, b.name, tuple(b.module_hashes)) for b in answer.blueprints]
+
     def call(
         self, service_id: str, function: str, args: Sequence[air.interface.JValue], *, context: runtime.CallContext
     ) -> runtime.Called:

@@ -84,8 +84,9 @@ class RawStep(TypedDict):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Call:
-    """One call this peer served for the run: the request (from the previous run's outcome), its
-    answer and, for a Marine call that succeeded, the receipt the runtime signed."""
+    """One call this peer served for the run: the request (from an earlier run's outcome: the
+    previous one, or an older one for a result that was due later), its answer and, for a Marine
+    call that succeeded, the receipt the runtime signed."""
 
     request: air.CallRequest
     result: air.CallResult

@@ -11,7 +11,7 @@ import dataclasses
 import orjson
 
 from cloudless_runtime import marine
-from cloudless_runtime.marine import abi
+from cloudless_runtime.marine import abi, interface, store
 from cloudless_runtime.proto._gen.cloudless.v1 import runtime_pb2
 
 
@@ -87,8 +87,16 @@ def service_info(record: marine.ServiceRecord, service: marine.Service) -> runti
         owner_id=record.owner_id,
         module_hashes=list(service.module_hashes),
         aliases=list(record.aliases),
-        functions=[
-            runtime_pb2.FunctionSignature(name=f.name, signature_json=orjson.dumps(f.to_json()).decode())
-            for f in service.interface.functions
-        ],
+        functions=_signatures(service.interface),
     )
+
+
+def module_info(record: store.ModuleRecord) -> runtime_pb2.ModuleInfo:
+    return runtime_pb2.ModuleInfo(module_hash=record.hash, name=record.name, functions=_signatures(record.interface))
+
+
+def _signatures(declared: interface.Interface) -> list[runtime_pb2.FunctionSignature]:
+    return [
+        runtime_pb2.FunctionSignature(name=f.name, signature_json=orjson.dumps(f.to_json()).decode())
+        for f in declared.functions
+    ]

@@ -107,6 +107,34 @@ class RuntimeServicer(runtime_pb2_grpc.RuntimeServicer):
         return runtime_pb2.ListServicesResponse(services=infos)
 
     @_answering
+    def AddAlias(
+        self, request: runtime_pb2.AddAliasRequest, context: grpc.ServicerContext
+    ) -> runtime_pb2.AddAliasResponse:
+        with self._tables:
+            self._host.add_alias(request.alias, request.service_id)
+        log.info("alias %r names service %s", request.alias, request.service_id)
+        return runtime_pb2.AddAliasResponse()
+
+    @_answering
+    def ListModules(
+        self, request: runtime_pb2.ListModulesRequest, context: grpc.ServicerContext
+    ) -> runtime_pb2.ListModulesResponse:
+        with self._tables:
+            return runtime_pb2.ListModulesResponse(modules=[convert.module_info(m) for m in self._host.modules.list()])
+
+    @_answering
+    def ListBlueprints(
+        self, request: runtime_pb2.ListBlueprintsRequest, context: grpc.ServicerContext
+    ) -> runtime_pb2.ListBlueprintsResponse:
+        with self._tables:
+            return runtime_pb2.ListBlueprintsResponse(
+                blueprints=[
+                    runtime_pb2.BlueprintInfo(blueprint_id=b.id, name=b.name, module_hashes=list(b.modules))
+                    for b in self._host.blueprints.list()
+                ]
+            )
+
+    @_answering
     def Call(self, request: runtime_pb2.CallRequest, context: grpc.ServicerContext) -> runtime_pb2.CallResponse:
         service_id, function = request.service_id, request.function_name
         arguments = convert.arguments(request.arguments_json)

@@ -1,60 +1,28 @@
-"""Builtins with Fluence's names and conventions, over an in-memory runtime fake."""
+"""Builtins with Fluence's names and conventions (`srv`, `dist` and the vault: test_router_services.py)."""
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Sequence
+import pathlib
 
 import pytest
+from tests.unit.router.conftest import StartRouter
 
-from cloudless_runtime import air, identity
-from cloudless_runtime.router import addressbook, builtins, particle, runtime
+from cloudless_runtime import air, client, identity
+from cloudless_runtime.router import addressbook, builtins, particle, runtime_client, stepstore
 
 KEYS = identity.KeyPair.from_seed(bytes(range(32)))
 OWNER = identity.KeyPair.from_seed(bytes(32))
 
 
-class FakeRuntime:
-    """Just enough of a runtime to see what the builtins ask of it."""
-
-    def __init__(self) -> None:
-        self.services: dict[str, runtime.ServiceInfo] = {}
-        self.modules: dict[str, bytes] = {}
-
-    def add_module(self, wasm: bytes, *, name: str) -> str:
-        self.modules[name] = wasm
-        return f"hash-of-{name}"
-
-    def add_blueprint(self, name: str, modules: Sequence[str]) -> str:
-        return f"{name}:{','.join(modules)}"
-
-    def create_service(self, blueprint_id: str, *, owner_id: str) -> str:
-        sid = f"svc-{len(self.services)}"
-        self.services[sid] = runtime.ServiceInfo(sid, blueprint_id, owner_id)
-        return sid
-
-    def remove_service(self, service_id: str) -> None:
-        del self.services[service_id]
-
-    def list_services(self) -> list[runtime.ServiceInfo]:
-        return list(self.services.values())
-
-    def call(
-        self, service_id: str, function: str, args: Sequence[air.interface.JValue], *, context: runtime.CallContext
-    ) -> air.interface.JValue:
-        raise runtime.RuntimeFailure("not here")
-
-
 @pytest.fixture
-def fake() -> FakeRuntime:
-    return FakeRuntime()
-
-
-@pytest.fixture
-def services(fake: FakeRuntime) -> builtins.Builtins:
+def services(runtime: runtime_client.RuntimeClient) -> builtins.Builtins:
     book = addressbook.AddressBook([addressbook.Entry(KEYS.peer_id, "127.0.0.2:7001", subnet="deal-1")])
     return builtins.Builtins(
-        keys=KEYS, clock=lambda: 1_700_000_123_456, runtime=fake, book=book, reachable=lambda a: a == "127.0.0.2:7001"
+        keys=KEYS,
+        clock=lambda: 1_700_000_123_456,
+        runtime=runtime,
+        book=book,
+        reachable=lambda a: a == "127.0.0.2:7001",
     )
 
 
@@ -77,23 +45,6 @@ def test_peer_and_op(services: builtins.Builtins) -> None:
             _call(services, *bad)
     identify = _call(services, "peer.identify")
     assert isinstance(identify, dict) and identify["node_version"] == builtins.NODE_VERSION
-
-
-def test_srv_and_dist(services: builtins.Builtins, fake: FakeRuntime) -> None:
-    digest = _call(services, "dist.add_module", base64.b64encode(b"\0asm").decode(), {"name": "greeting"})
-    assert digest == "hash-of-greeting" and fake.modules["greeting"] == b"\0asm"
-    blueprint = _call(services, "dist.add_blueprint", {"name": "bp", "dependencies": ["hash:a", "b"]})
-    assert blueprint == "bp:a,b"
-    sid = _call(services, "srv.create", blueprint)
-    assert _call(services, "srv.list") == [
-        {"id": sid, "blueprint_id": "bp:a,b", "owner_id": OWNER.peer_id, "aliases": [], "worker_id": KEYS.peer_id}
-    ]
-    with pytest.raises(builtins.BuiltinError, match="does not own"):
-        _call(services, "srv.remove", sid, init=identity.KeyPair.generate())
-    assert _call(services, "srv.remove", sid) == ""
-    assert fake.services == {}
-    with pytest.raises(builtins.BuiltinError, match="base64"):
-        _call(services, "dist.add_module", "!!", {"name": "x"})
 
 
 def test_sig_and_subnet(services: builtins.Builtins) -> None:
@@ -121,3 +72,35 @@ def test_peer_connect_probes_the_address_book_address(services: builtins.Builtin
     assert _call(services, "peer.connect", OWNER.peer_id, []) is False  # not in the book
     with pytest.raises(builtins.BuiltinError, match=r"peer\.connect takes"):
         _call(services, "peer.connect")
+
+
+PEER_TIMEOUT = """
+(seq
+  (par
+    (call "{relay}" ("peer" "timeout") [{after} "late"] late)
+    (call "{relay}" ("op" "identity") ["early"] $answers))
+  (seq
+    (seq
+      (canon "{relay}" $answers #before)
+      (call "{relay}" ("op" "noop") [late]))
+    (call %init_peer_id% ("callbackSrv" "response") [#before late])))
+"""
+
+
+def test_peer_timeout_answers_later_while_other_branches_run(start_router: StartRouter, tmp_path: pathlib.Path) -> None:
+    """The canon runs while the timeout is pending (it holds only "early"); the timeout's message
+    arrives afterwards and lets the rest of the script run. The run fed the late result is a step
+    record like any other: it runs again to the same outcome."""
+    relay = start_router(steps_dir=tmp_path)
+    script = PEER_TIMEOUT.format(relay=relay.peer_id, after=300)
+    result = client.run(script, relay=relay.address, keys=identity.KeyPair.generate(), timeout_s=60)
+    assert result.responses == [[["early"], "late"]]
+    assert not relay.router.journal.entries()
+    assert relay.router.dispatcher.wait_idle(60)
+    records = list(stepstore.read(tmp_path))
+    late = [r for r in records if any(c.request.function_name == "timeout" for c in r.calls.values())]
+    assert [(r.current_data, len(r.calls)) for r in late] == [(b"", 1)]  # fed the timeout's result alone
+    for record in records:
+        params = record.run_parameters(relay.router.config.keys.seed)
+        again = air.run(record.particle.script, record.prev_data, record.current_data, params, record.call_results())
+        assert again == record.outcome

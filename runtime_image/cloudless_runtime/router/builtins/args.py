@@ -70,6 +70,11 @@ def string(value: JValue, name: str) -> str:
     return value
 
 
+def string_field(args: list[JValue], index: int, name: str) -> str:
+    """The string argument at `index`, named `name` in the errors."""
+    return string(field(args, index, name), name)
+
+
 def boolean(value: JValue, name: str) -> bool:
     if not isinstance(value, bool):
         raise invalid(name, value, "a boolean")

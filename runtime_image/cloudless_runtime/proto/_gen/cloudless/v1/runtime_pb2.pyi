@@ -416,6 +416,169 @@ class ListServicesResponse(_message.Message):
 Global___ListServicesResponse: _TypeAlias = ListServicesResponse  # noqa: Y015
 
 @_typing.final
+class AddAliasRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ALIAS_FIELD_NUMBER: _builtins.int
+    SERVICE_ID_FIELD_NUMBER: _builtins.int
+    alias: _builtins.str
+    service_id: _builtins.str
+    """The service's id (not another alias)."""
+    def __init__(
+        self,
+        *,
+        alias: _builtins.str = ...,
+        service_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alias", b"alias", "service_id", b"service_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AddAliasRequest: _TypeAlias = AddAliasRequest  # noqa: Y015
+
+@_typing.final
+class AddAliasResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AddAliasResponse: _TypeAlias = AddAliasResponse  # noqa: Y015
+
+@_typing.final
+class ListModulesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListModulesRequest: _TypeAlias = ListModulesRequest  # noqa: Y015
+
+@_typing.final
+class ModuleInfo(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MODULE_HASH_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    FUNCTIONS_FIELD_NUMBER: _builtins.int
+    module_hash: _builtins.str
+    name: _builtins.str
+    """The import name the module was added under."""
+    @_builtins.property
+    def functions(self) -> _containers.RepeatedCompositeFieldContainer[Global___FunctionSignature]: ...
+    def __init__(
+        self,
+        *,
+        module_hash: _builtins.str = ...,
+        name: _builtins.str = ...,
+        functions: _abc.Iterable[Global___FunctionSignature] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["functions", b"functions", "module_hash", b"module_hash", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ModuleInfo: _TypeAlias = ModuleInfo  # noqa: Y015
+
+@_typing.final
+class ListModulesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MODULES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def modules(self) -> _containers.RepeatedCompositeFieldContainer[Global___ModuleInfo]: ...
+    def __init__(
+        self,
+        *,
+        modules: _abc.Iterable[Global___ModuleInfo] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["modules", b"modules"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListModulesResponse: _TypeAlias = ListModulesResponse  # noqa: Y015
+
+@_typing.final
+class ListBlueprintsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListBlueprintsRequest: _TypeAlias = ListBlueprintsRequest  # noqa: Y015
+
+@_typing.final
+class BlueprintInfo(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BLUEPRINT_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    MODULE_HASHES_FIELD_NUMBER: _builtins.int
+    blueprint_id: _builtins.str
+    name: _builtins.str
+    @_builtins.property
+    def module_hashes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """In order; the last is the facade."""
+
+    def __init__(
+        self,
+        *,
+        blueprint_id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        module_hashes: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["blueprint_id", b"blueprint_id", "module_hashes", b"module_hashes", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BlueprintInfo: _TypeAlias = BlueprintInfo  # noqa: Y015
+
+@_typing.final
+class ListBlueprintsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BLUEPRINTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def blueprints(self) -> _containers.RepeatedCompositeFieldContainer[Global___BlueprintInfo]: ...
+    def __init__(
+        self,
+        *,
+        blueprints: _abc.Iterable[Global___BlueprintInfo] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["blueprints", b"blueprints"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListBlueprintsResponse: _TypeAlias = ListBlueprintsResponse  # noqa: Y015
+
+@_typing.final
 class Tetraplet(_message.Message):
     """Where an argument came from (AquaVM's SecurityTetraplet)."""
 

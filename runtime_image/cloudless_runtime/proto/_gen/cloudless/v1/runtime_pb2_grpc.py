@@ -60,6 +60,21 @@ class RuntimeStub:
                 request_serializer=cloudless_dot_v1_dot_runtime__pb2.ListServicesRequest.SerializeToString,
                 response_deserializer=cloudless_dot_v1_dot_runtime__pb2.ListServicesResponse.FromString,
                 _registered_method=True)
+        self.AddAlias = channel.unary_unary(
+                '/cloudless.v1.Runtime/AddAlias',
+                request_serializer=cloudless_dot_v1_dot_runtime__pb2.AddAliasRequest.SerializeToString,
+                response_deserializer=cloudless_dot_v1_dot_runtime__pb2.AddAliasResponse.FromString,
+                _registered_method=True)
+        self.ListModules = channel.unary_unary(
+                '/cloudless.v1.Runtime/ListModules',
+                request_serializer=cloudless_dot_v1_dot_runtime__pb2.ListModulesRequest.SerializeToString,
+                response_deserializer=cloudless_dot_v1_dot_runtime__pb2.ListModulesResponse.FromString,
+                _registered_method=True)
+        self.ListBlueprints = channel.unary_unary(
+                '/cloudless.v1.Runtime/ListBlueprints',
+                request_serializer=cloudless_dot_v1_dot_runtime__pb2.ListBlueprintsRequest.SerializeToString,
+                response_deserializer=cloudless_dot_v1_dot_runtime__pb2.ListBlueprintsResponse.FromString,
+                _registered_method=True)
         self.Call = channel.unary_unary(
                 '/cloudless.v1.Runtime/Call',
                 request_serializer=cloudless_dot_v1_dot_runtime__pb2.CallRequest.SerializeToString,
@@ -102,6 +117,26 @@ class RuntimeServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AddAlias(self, request, context):
+        """Points an alias at a service; an alias naming another service moves (Fluence's srv.add_alias).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListModules(self, request, context):
+        """The stored modules and blueprints (Fluence's dist.list_modules and dist.list_blueprints).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBlueprints(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Call(self, request, context):
         """Calls a facade function; returns the JSON result, the fuel used and the signed receipt.
         """
@@ -136,6 +171,21 @@ def add_RuntimeServicer_to_server(servicer, server):
                     servicer.ListServices,
                     request_deserializer=cloudless_dot_v1_dot_runtime__pb2.ListServicesRequest.FromString,
                     response_serializer=cloudless_dot_v1_dot_runtime__pb2.ListServicesResponse.SerializeToString,
+            ),
+            'AddAlias': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddAlias,
+                    request_deserializer=cloudless_dot_v1_dot_runtime__pb2.AddAliasRequest.FromString,
+                    response_serializer=cloudless_dot_v1_dot_runtime__pb2.AddAliasResponse.SerializeToString,
+            ),
+            'ListModules': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListModules,
+                    request_deserializer=cloudless_dot_v1_dot_runtime__pb2.ListModulesRequest.FromString,
+                    response_serializer=cloudless_dot_v1_dot_runtime__pb2.ListModulesResponse.SerializeToString,
+            ),
+            'ListBlueprints': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBlueprints,
+                    request_deserializer=cloudless_dot_v1_dot_runtime__pb2.ListBlueprintsRequest.FromString,
+                    response_serializer=cloudless_dot_v1_dot_runtime__pb2.ListBlueprintsResponse.SerializeToString,
             ),
             'Call': grpc.unary_unary_rpc_method_handler(
                     servicer.Call,
@@ -278,6 +328,87 @@ class Runtime:
             '/cloudless.v1.Runtime/ListServices',
             cloudless_dot_v1_dot_runtime__pb2.ListServicesRequest.SerializeToString,
             cloudless_dot_v1_dot_runtime__pb2.ListServicesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddAlias(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cloudless.v1.Runtime/AddAlias',
+            cloudless_dot_v1_dot_runtime__pb2.AddAliasRequest.SerializeToString,
+            cloudless_dot_v1_dot_runtime__pb2.AddAliasResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListModules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cloudless.v1.Runtime/ListModules',
+            cloudless_dot_v1_dot_runtime__pb2.ListModulesRequest.SerializeToString,
+            cloudless_dot_v1_dot_runtime__pb2.ListModulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBlueprints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cloudless.v1.Runtime/ListBlueprints',
+            cloudless_dot_v1_dot_runtime__pb2.ListBlueprintsRequest.SerializeToString,
+            cloudless_dot_v1_dot_runtime__pb2.ListBlueprintsResponse.FromString,
             options,
             channel_credentials,
             insecure,

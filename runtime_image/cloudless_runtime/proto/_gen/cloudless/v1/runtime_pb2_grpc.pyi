@@ -46,6 +46,11 @@ class RuntimeStub:
     CreateService: _grpc.UnaryUnaryMultiCallable[_runtime_pb2.CreateServiceRequest, _runtime_pb2.CreateServiceResponse]
     RemoveService: _grpc.UnaryUnaryMultiCallable[_runtime_pb2.RemoveServiceRequest, _runtime_pb2.RemoveServiceResponse]
     ListServices: _grpc.UnaryUnaryMultiCallable[_runtime_pb2.ListServicesRequest, _runtime_pb2.ListServicesResponse]
+    AddAlias: _grpc.UnaryUnaryMultiCallable[_runtime_pb2.AddAliasRequest, _runtime_pb2.AddAliasResponse]
+    """Points an alias at a service; an alias naming another service moves (Fluence's srv.add_alias)."""
+    ListModules: _grpc.UnaryUnaryMultiCallable[_runtime_pb2.ListModulesRequest, _runtime_pb2.ListModulesResponse]
+    """The stored modules and blueprints (Fluence's dist.list_modules and dist.list_blueprints)."""
+    ListBlueprints: _grpc.UnaryUnaryMultiCallable[_runtime_pb2.ListBlueprintsRequest, _runtime_pb2.ListBlueprintsResponse]
     Call: _grpc.UnaryUnaryMultiCallable[_runtime_pb2.CallRequest, _runtime_pb2.CallResponse]
     """Calls a facade function; returns the JSON result, the fuel used and the signed receipt."""
 
@@ -59,6 +64,11 @@ class RuntimeAsyncStub(RuntimeStub):
     CreateService: _aio.UnaryUnaryMultiCallable[_runtime_pb2.CreateServiceRequest, _runtime_pb2.CreateServiceResponse]  # type: ignore[assignment]
     RemoveService: _aio.UnaryUnaryMultiCallable[_runtime_pb2.RemoveServiceRequest, _runtime_pb2.RemoveServiceResponse]  # type: ignore[assignment]
     ListServices: _aio.UnaryUnaryMultiCallable[_runtime_pb2.ListServicesRequest, _runtime_pb2.ListServicesResponse]  # type: ignore[assignment]
+    AddAlias: _aio.UnaryUnaryMultiCallable[_runtime_pb2.AddAliasRequest, _runtime_pb2.AddAliasResponse]  # type: ignore[assignment]
+    """Points an alias at a service; an alias naming another service moves (Fluence's srv.add_alias)."""
+    ListModules: _aio.UnaryUnaryMultiCallable[_runtime_pb2.ListModulesRequest, _runtime_pb2.ListModulesResponse]  # type: ignore[assignment]
+    """The stored modules and blueprints (Fluence's dist.list_modules and dist.list_blueprints)."""
+    ListBlueprints: _aio.UnaryUnaryMultiCallable[_runtime_pb2.ListBlueprintsRequest, _runtime_pb2.ListBlueprintsResponse]  # type: ignore[assignment]
     Call: _aio.UnaryUnaryMultiCallable[_runtime_pb2.CallRequest, _runtime_pb2.CallResponse]  # type: ignore[assignment]
     """Calls a facade function; returns the JSON result, the fuel used and the signed receipt."""
 
@@ -99,6 +109,29 @@ class RuntimeServicer(metaclass=_abc_1.ABCMeta):
         request: _runtime_pb2.ListServicesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_runtime_pb2.ListServicesResponse, _abc.Awaitable[_runtime_pb2.ListServicesResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def AddAlias(
+        self,
+        request: _runtime_pb2.AddAliasRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_runtime_pb2.AddAliasResponse, _abc.Awaitable[_runtime_pb2.AddAliasResponse]]:
+        """Points an alias at a service; an alias naming another service moves (Fluence's srv.add_alias)."""
+
+    @_abc_1.abstractmethod
+    def ListModules(
+        self,
+        request: _runtime_pb2.ListModulesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_runtime_pb2.ListModulesResponse, _abc.Awaitable[_runtime_pb2.ListModulesResponse]]:
+        """The stored modules and blueprints (Fluence's dist.list_modules and dist.list_blueprints)."""
+
+    @_abc_1.abstractmethod
+    def ListBlueprints(
+        self,
+        request: _runtime_pb2.ListBlueprintsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_runtime_pb2.ListBlueprintsResponse, _abc.Awaitable[_runtime_pb2.ListBlueprintsResponse]]: ...
 
     @_abc_1.abstractmethod
     def Call(
