@@ -11,6 +11,7 @@ from tests.peerset_processes import peerset
 
 from cloudless_runtime import identity
 from cloudless_runtime.client import function
+from cloudless_runtime.router import runtime_client
 
 TIMEOUT = 60.0
 """Per run; generous because the machine may be busy building in parallel."""
@@ -96,3 +97,30 @@ def test_try_catch_fails_over_to_the_backup_worker(peers: peerset.PeerSet) -> No
         f"ret_code is 1, error message is '\"Service with id '{backup.greeting}' not found (function greeting)"
         in failure
     )
+
+
+def test_a_service_created_aliased_called_and_removed_by_name(peers: peerset.PeerSet) -> None:
+    worker = peers.peers[1]
+    report = _run(peers, "aliases.aqua", "by_alias", worker=worker.peer_id, blueprint_name="greeting", alias="hello",
+                  name="alias")  # fmt: skip
+    assert report == {
+        "greeting": "Hi, alias",
+        "same_service": True,
+        "aliases": ["hello"],
+        "functions": ["greeting"],
+        "after_removal": None,
+    }
+    services = runtime_client.RuntimeClient(worker.runtime_address)
+    try:
+        assert [s.service_id for s in services.list_services()] == [worker.greeting]  # the new one is gone
+    finally:
+        services.close()
+
+
+def test_a_race_against_peer_timeout(peers: peerset.PeerSet) -> None:
+    worker = peers.peers[1]
+    up = _run(peers, "timeout.aqua", "race", worker=worker.peer_id, service_id=worker.greeting, name="race",
+              wait_ms=20_000)  # fmt: skip
+    assert up == "Hi, race"
+    down = identity.KeyPair.generate().peer_id  # no such peer: the particle sent there is lost
+    assert _run(peers, "timeout.aqua", "race", worker=down, service_id="x", name="race", wait_ms=300) == "timed out"

@@ -102,7 +102,54 @@ def _deployed(service_ids: dict[str, str]) -> list[dict[str, str]]:
 # Service ids of the greeting service deployed on each worker (never equal to a peer name).
 GREETING_IDS = {"peer_a": "greeting-on-a", "peer_b": "greeting-on-b", "peer_c": "greeting-on-c"}
 
+GREETING_INTERFACE = {
+    "function_signatures": [{"name": "greeting", "arguments": [["name", "string"]], "output_types": ["string"]}],
+    "record_types": [],
+}
+
 EXAMPLES_RUN = (
+    Example(
+        "aliases",
+        "by_alias",
+        {"worker": "peer_a", "blueprint_name": "greeting", "alias": "hello", "name": "alias"},
+        {
+            "peer_a": {
+                # two stored blueprints: the function creates the service from the one named "greeting"
+                "dist.list_blueprints": res(
+                    [
+                        {"id": "bp-kv", "name": "kv", "dependencies": ["kv-storage", "kv-facade"]},
+                        {"id": "bp-greeting", "name": "greeting", "dependencies": ["greeting-module"]},
+                    ]
+                ),
+                "srv.create": res("made-here"),
+                "srv.add_alias": NULL,
+                "hello.greeting": res("Hi, alias"),
+                "srv.resolve_alias": res("made-here"),
+                "srv.info": res(
+                    {
+                        "id": "made-here",
+                        "blueprint_id": "bp-greeting",
+                        "service_type": "service",
+                        "owner_id": "client",
+                        "aliases": ["hello"],
+                        "worker_id": "peer_a",
+                    }
+                ),
+                "srv.get_interface": res(GREETING_INTERFACE),
+                "srv.remove": NULL,
+                "srv.resolve_alias_opt": res([]),
+            },
+        },
+        [
+            {
+                "after_removal": [],
+                "aliases": ["hello"],
+                "functions": ["greeting"],
+                "greeting": "Hi, alias",
+                "same_service": True,
+            }
+        ],
+    ),
     Example(
         "arithmetic",
         "calc",
@@ -191,6 +238,15 @@ EXAMPLES_RUN = (
             "client": {"cmp.gt": res(True), "op.concat": res(["x", "y", "aqua"])},
         },
         [{"first_tag": ["x"], "has_nick": False, "tag_count": 2, "title": "ann!"}, ["x", "y", "aqua"], ["e"]],
+    ),
+    Example(
+        "timeout",
+        "race",
+        # "ghost" is no peer of the network: the particle sent there is dropped, as to a worker that is
+        # down, and the relay's timeout answers instead.
+        {"worker": "ghost", "service_id": GREETING_IDS["peer_a"], "name": "race", "wait_ms": 300},
+        {"relay": {"peer.timeout": res("timed out")}},
+        ["timed out"],
     ),
 )
 

@@ -1756,6 +1756,38 @@ add(
     {"client": CB},
 )
 
+# The shapes Aqua's stream-map methods compile to (aqua >= 0.14.9; the pinned 0.14.6 cannot parse
+# `%T` yet): `m.get(key)` indexes the canon map with a key variable, `m.keys()` folds over the canon
+# map pushing each pair's key, `m.contains(key)` tests the length of what `get` gave.
+add(
+    "map_variable_key_get_keys_contains",
+    """
+    (seq
+     (seq
+      (seq
+       (call %init_peer_id% ("getDataSrv" "key") [] key)
+       (seq (ap (key "first") %m) (ap (key "second") %m)))
+      (ap ("other" "x") %m))
+     (seq
+      (seq
+       (canon %init_peer_id% %m #%m_canon)
+       (new $keys
+        (seq
+         (fold #%m_canon it
+          (seq (ap it.$.key $keys) (next it)))
+         (canon %init_peer_id% $keys #keys_result))))
+      (seq
+       (seq
+        (ap #%m_canon.$.[key] got)
+        (xor
+         (match got.length 0 (ap false contains))
+         (ap true contains)))
+       (call %init_peer_id% ("callback" "done") [got got.length #%m_canon.$.other #keys_result contains]))))
+    """,
+    {"client": {"getDataSrv.key": res("k1"), **CB}},
+    peers=PEERS2,
+)
+
 # A stream map written on two peers, canonicalized on peer_b.
 add(
     "map_canon_on_remote_peer",
