@@ -42,6 +42,7 @@ image:
 	fi
 	$(IMAGE_ENGINE) build -f runtime_image/Dockerfile --target runtime -t cloudless/runtime:dev --build-arg REVISION=$(IMAGE_REVISION) .
 	$(IMAGE_ENGINE) build -f runtime_image/Dockerfile --target router -t cloudless/router:dev --build-arg REVISION=$(IMAGE_REVISION) .
+	$(IMAGE_ENGINE) build -f runtime_image/Dockerfile --target prover -t cloudless/prover:dev --build-arg REVISION=$(IMAGE_REVISION) .
 	$(IMAGE_ENGINE) build -f operator/Dockerfile --target operator -t cloudless/operator:dev --build-arg REVISION=$(IMAGE_REVISION) .
 
 # Debian toolchains that build the example Wasm modules from source (C, C++ and Rust to wasm32-wasi).
@@ -138,7 +139,9 @@ RELEASE ?= cloudless
 RELEASE_NAMESPACE ?= cloudless-system
 MONITORING_CRDS ?= 0
 HELM_VALUES ?=
-KIND_IMAGES := cloudless/operator:dev cloudless/runtime:dev cloudless/router:dev
+KIND_IMAGES := cloudless/operator:dev cloudless/runtime:dev cloudless/router:dev cloudless/prover:dev
+# The chart's default epochs.dataDir.hostPath, made on the kind node for the images' user (uid 10001).
+KIND_DATA_DIR ?= /var/lib/cloudless
 
 # kind runs Kubernetes in Docker containers: without a working Docker these targets stop here.
 define need_docker
@@ -157,6 +160,7 @@ kind-up: kind k8s
 	else \
 		$(KIND_BIN) create cluster --name $(KIND_CLUSTER) --config kind/cluster.yaml --wait 180s; \
 	fi
+	docker exec $(KIND_CLUSTER)-control-plane install -d -o 10001 -g 10001 $(KIND_DATA_DIR)
 	$(KUBECTL_BIN) --context $(KIND_CONTEXT) get nodes -L cloudless.dev/provider
 
 # The images of `make image` loaded into kind, the CRDs applied server-side (Helm never upgrades

@@ -14,6 +14,7 @@ import pytest
 from tests.images import dockerfiles
 
 from cloudless_localcluster.agent import images
+from cloudless_operator.reconcile import pods, provers
 
 AGENT_ONLY = frozenset({"cloudless/tiny-http:dev"})
 """Images the agent knows that no Dockerfile builds: test fixtures of the local cluster itself."""
@@ -60,6 +61,13 @@ def test_no_default_cmd(image: str) -> None:
 def test_every_agent_image_has_a_dockerfile_target() -> None:
     missing = set(images.IMAGES) - AGENT_ONLY - set(TARGETS)
     assert not missing, f"the agent maps images no Dockerfile builds: {sorted(missing)}"
+
+
+def test_every_image_the_operator_runs_is_built_and_known_to_the_agent() -> None:
+    """A pod the operator makes (worker, prover) must start on the agent and on a real kubelet alike."""
+    for image in (pods.RUNTIME_IMAGE, pods.ROUTER_IMAGE, provers.PROVER_IMAGE):
+        assert image in TARGETS, f"no Dockerfile target labels {image}"
+        assert image in images.IMAGES, f"the node agent cannot run {image}"
 
 
 def test_gap_table_is_only_a_gap() -> None:

@@ -104,3 +104,16 @@ def test_operator_healthcheck_follows_the_liveness_setting() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_prover_healthcheck_reads_its_metrics_endpoint(tmp_path: pathlib.Path) -> None:
+    """The prover serves no API: its check is the metrics endpoint, up while it waits for a challenge."""
+    check = check_command("runtime_image", "cloudless/prover:dev")
+    assert run_check(check, CLOUDLESS_HEALTH_ADDRESS=f"127.0.0.1:{free_port()}") != 0
+    port = free_port()
+    key = tmp_path / "node.key"
+    key.write_text(bytes(range(32)).hex() + "\n")
+    prover = [sys.executable, "-m", "cloudless_runtime.prover", "--unit", "node-cu0", "--key-file", str(key)]
+    prover += ["--out", str(tmp_path / "proofs"), "--challenge", str(tmp_path / "challenge.json")]
+    with serving([*prover, "--metrics", f"127.0.0.1:{port}"]) as process:
+        wait_healthy(check, process, CLOUDLESS_HEALTH_ADDRESS=f"127.0.0.1:{port}")

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,9 +22,11 @@ METRICS_OFFSET = 100
 class OperatorProcess:
     """One operator process; `stop()` ends it (SIGTERM, then SIGKILL) and `kill()` crashes it (SIGKILL)."""
 
-    def __init__(self, cluster: RunningCluster, log: Path, *, port: int) -> None:
-        env = {
+    def __init__(self, cluster: RunningCluster, log: Path, *, port: int, env: Mapping[str, str] | None = None) -> None:
+        """`env` adds to (or overrides) this process's environment, e.g. `CLOUDLESS_DATA_DIR` to turn epochs on."""
+        environment = {
             **os.environ,
+            **(env or {}),
             "KUBECONFIG": str(cluster.kubeconfig),
             "CLOUDLESS_LIVENESS": f"http://127.0.0.1:{port}/healthz",
             "CLOUDLESS_METRICS": f"127.0.0.1:{port + METRICS_OFFSET}",
@@ -33,7 +35,7 @@ class OperatorProcess:
         self.log = log
         with log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "cloudless_operator"], stdout=out, stderr=subprocess.STDOUT, env=env
+                [sys.executable, "-m", "cloudless_operator"], stdout=out, stderr=subprocess.STDOUT, env=environment
             )
 
     def kill(self) -> None:

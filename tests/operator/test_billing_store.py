@@ -3,18 +3,24 @@ tampered records named by `verify`; `show` prints what the records say."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pathlib
+from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
 
+from cloudless_operator.billing import close, commitments
 from cloudless_operator.billing.ledger import chain, store
+from cloudless_operator.billing.samples import candidates
+from cloudless_operator.billing.settings import LOCAL
 from cloudless_runtime import cli
 from cloudless_runtime.identity import KeyPair
 
 KEY = KeyPair.from_seed(bytes(range(32)))
 OTHER = KeyPair.from_seed(bytes(32))
+WORKER = KeyPair.from_seed(bytes([7]) * 32)
 
 
 def written(path: pathlib.Path, count: int = 4) -> chain.Ledger:
@@ -124,3 +130,23 @@ def test_show_prints_one_epoch(tmp_path: pathlib.Path) -> None:
     assert (code, out.splitlines()[0].startswith("epoch 4")) == (0, True)
     code, out = ledger_cli("show", str(path), "--epoch", "9")
     assert (code, "no record for epoch 9" in out) == (1, True)
+
+
+def test_show_summarises_a_closed_epoch_with_its_samples(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "epochs.jsonl"
+    book = store.open_ledger(path, KEY)
+    settings = dataclasses.replace(LOCAL, samples_per_subnet=1, min_duration=1)
+    spec = commitments.Spec("cc-a", KEY.peer_id, ("u0",), 10, Decimal("0.5"), collateral_posted=True)
+    close.settle(book, close.Inputs(epoch=1, commitments=[spec]), settings)
+    # The worker on u0 retained one line that is no step record: drawn, it is unavailable and slashed.
+    offered = candidates.collect("default/greeting", WORKER.peer_id, [b"not a step"], start_ms=0, end_ms=1)
+    samples = close.SampleInputs(offered={"default/greeting": offered.keys}, workers={WORKER.peer_id: ("u0",)})
+    record = close.settle(book, close.Inputs(epoch=2, commitments=[spec], samples=samples), settings).record
+    (sample,) = record.body["samples"]
+    assert (sample["verdict"], sample["slashes"]) == ("unavailable", {"u0": "0.005"})
+    code, out = ledger_cli("show", str(path))
+    assert code == 0, out
+    (key,) = offered.keys
+    expected = f"default/greeting/(unreadable) record {key.digest} on {WORKER.peer_id}: unavailable"
+    assert f"samples:\n  {expected}" in out
+    assert "slashed {'u0': '0.005'}" in out

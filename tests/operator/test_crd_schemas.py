@@ -35,22 +35,32 @@ def nodes(schema: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict[st
         yield from nodes(schema["additionalProperties"], f"{path}{{}}")
 
 
-def test_there_are_three_crds_in_one_group(crds: dict[str, dict[str, Any]]) -> None:
-    assert set(crds) == {"ComputeUnit", "Deal", "Subnet"}
+KINDS = ["CapacityCommitment", "ComputeUnit", "Deal", "Subnet"]
+
+
+def test_there_are_four_crds_in_one_group(crds: dict[str, dict[str, Any]]) -> None:
+    assert set(crds) == set(KINDS)
     scopes = {kind: crd["spec"]["scope"] for kind, crd in crds.items()}
-    assert scopes == {"ComputeUnit": "Cluster", "Deal": "Namespaced", "Subnet": "Namespaced"}
+    assert scopes == {
+        "CapacityCommitment": "Cluster",
+        "ComputeUnit": "Cluster",
+        "Deal": "Namespaced",
+        "Subnet": "Namespaced",
+    }
     for crd in crds.values():
         assert crd["spec"]["group"] == "cloudless.dev"
         assert crd["metadata"]["name"] == f"{crd['spec']['names']['plural']}.cloudless.dev"
         assert [v["name"] for v in crd["spec"]["versions"]] == ["v1alpha1"]
 
 
-@pytest.mark.parametrize("kind", ["ComputeUnit", "Deal", "Subnet"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_manifest_is_a_valid_custom_resource_definition(crds: dict[str, dict[str, Any]], kind: str) -> None:
     kubernetes_validate.validate(crds[kind], KUBERNETES_VERSION, strict=True)
 
 
-@pytest.mark.parametrize(("kind", "short"), [("ComputeUnit", "cu"), ("Deal", "deal"), ("Subnet", "sn")])
+@pytest.mark.parametrize(
+    ("kind", "short"), [("CapacityCommitment", "cc"), ("ComputeUnit", "cu"), ("Deal", "deal"), ("Subnet", "sn")]
+)
 def test_names_status_subresource_and_category(crds: dict[str, dict[str, Any]], kind: str, short: str) -> None:
     crd = crds[kind]
     assert crd["spec"]["names"]["shortNames"] == [short]
@@ -58,7 +68,7 @@ def test_names_status_subresource_and_category(crds: dict[str, dict[str, Any]], 
     assert crd["spec"]["versions"][0]["subresources"] == {"status": {}}
 
 
-@pytest.mark.parametrize("kind", ["ComputeUnit", "Deal", "Subnet"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_schema_is_structural_and_bounded(crds: dict[str, dict[str, Any]], kind: str) -> None:
     """Every node has a type, no unknown fields are kept, every list and map is bounded (CEL cost budget)."""
     for path, node in nodes(schema_of(crds[kind])):
@@ -74,14 +84,14 @@ def test_schema_is_structural_and_bounded(crds: dict[str, dict[str, Any]], kind:
             assert set(keys) <= set(node["items"].get("required", [])), f"{kind}{path} map keys must be required"
 
 
-@pytest.mark.parametrize("kind", ["ComputeUnit", "Deal", "Subnet"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_defaults_fit_their_own_schema(crds: dict[str, dict[str, Any]], kind: str) -> None:
     for path, node in nodes(schema_of(crds[kind])):
         if "default" in node:
             assert jsonschema.Draft7Validator(node).is_valid(node["default"]), f"{kind}{path}: bad default"
 
 
-@pytest.mark.parametrize("kind", ["ComputeUnit", "Deal", "Subnet"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_printer_columns_point_at_declared_fields(crds: dict[str, dict[str, Any]], kind: str) -> None:
     declared = {path for path, _ in nodes(schema_of(crds[kind]))}
     for column in crds[kind]["spec"]["versions"][0]["additionalPrinterColumns"]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import subprocess
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,6 +17,15 @@ from tests.localcluster.conftest import RunningCluster
 from tests.operator import manifests
 
 SHA = "d8127fea7532101f4770d5f5e9924328092dcd176b6a4e816d6d0b5e94d801e0"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def leave_nothing_behind(crd_cluster: RunningCluster) -> Iterator[None]:
+    """The objects these tests create are not meant to run: the operator tests after them share the
+    cluster, and would otherwise meet a Subnet on a node that does not exist."""
+    yield
+    crd_cluster.kubectl("delete", "deals,subnets", "--all", "--all-namespaces", "--wait=true")
+    crd_cluster.kubectl("delete", "computeunits", "--all", "--wait=true")
 
 
 def good_deal(name: str = "good") -> dict[str, Any]:

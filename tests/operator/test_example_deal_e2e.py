@@ -6,20 +6,15 @@ each worker's runtime and router as processes."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 from tests import scrape
 from tests.localcluster.conftest import RunningCluster
-from tests.operator import apiserver, manifests
+from tests.operator import apiserver, cloudless_cli, manifests
 from tests.operator.operator_process import OperatorProcess, eventually, get
 
 SUBNET_LABEL = "cloudless.dev/subnet"
-CLOUDLESS = str(Path(sys.executable).with_name("cloudless"))
-"""The CLI as installed in the project's virtualenv, run as a user runs it."""
 
 
 @pytest.fixture
@@ -31,14 +26,7 @@ def fresh_units(crd_cluster: RunningCluster, operator: OperatorProcess) -> Runni
         timeout=120,
         what="earlier tests' worker pods gone",
     )
-    synced = subprocess.run(
-        [CLOUDLESS, "cu", "sync", "--kubeconfig", str(crd_cluster.kubeconfig)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    assert "4 created" in synced.stdout, synced.stdout
+    cloudless_cli.sync_units(crd_cluster)
     return crd_cluster
 
 
@@ -54,36 +42,6 @@ def ready_subnet(cluster: RunningCluster, workers: int) -> dict[str, Any]:
 
     found: dict[str, Any] = eventually(probe, timeout=240, what=f"subnet greeting with {workers} deployed workers")
     return found
-
-
-def hello(cluster: RunningCluster, relay: str) -> list[str]:
-    """`cloudless run examples/hello.air` through `relay`; the greetings it prints."""
-    result = subprocess.run(
-        [
-            CLOUDLESS,
-            "run",
-            str(manifests.EXAMPLES / "hello.air"),
-            "--relay",
-            relay,
-            "--data",
-            'name="world"',
-            "--timeout",
-            "60",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
-    if result.returncode != 0:
-        logs = [
-            cluster.kubectl("logs", pod, "-c", "router", "--tail=15", check=False).stdout
-            for pod in ("greeting-w0", "greeting-w1", "greeting-w2")
-        ]
-        pytest.fail(f"cloudless run failed: {result.stdout}{result.stderr}\nrouter logs:\n" + "\n".join(logs))
-    (answer,) = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
-    greetings: list[str] = answer
-    return greetings
 
 
 def greeted(subnet: dict[str, Any]) -> list[str]:
@@ -105,7 +63,7 @@ def test_the_example_deal_runs_hello_on_three_workers_and_survives_losses(
     assert {c["type"]: c["status"] for c in deal["status"]["conditions"]}["Ready"] == "True"
 
     relay = subnet["status"]["workers"][0]["address"]
-    assert sorted(hello(cluster, relay)) == greeted(subnet)
+    assert sorted(cloudless_cli.hello(cluster, relay)) == greeted(subnet)
 
     book = json.loads(get(cluster, "configmap", "greeting-addressbook")["data"]["book.json"])
     assert sorted(p["peer_id"] for p in book["peers"]) == sorted(w["peerId"] for w in subnet["status"]["workers"])
@@ -131,7 +89,7 @@ def test_the_example_deal_runs_hello_on_three_workers_and_survives_losses(
     eventually(lambda: (p := get(cluster, "pod", "greeting-w1")) and p["metadata"]["uid"] != old, what="a new pod")
     again = ready_subnet(cluster, 3)
     assert greeted(again) == greeted(subnet)
-    assert sorted(hello(cluster, relay)) == greeted(subnet)
+    assert sorted(cloudless_cli.hello(cluster, relay)) == greeted(subnet)
 
     # A lost unit: its provider withdraws it; the worker moves to the spare unit and keeps serving.
     lost = next(w for w in subnet["spec"]["workers"] if w["name"] == "greeting-w2")["computeUnit"]
@@ -148,7 +106,7 @@ def test_the_example_deal_runs_hello_on_three_workers_and_survives_losses(
     )
     assert len(moved["spec"]["workers"]) == 3
     after = ready_subnet(cluster, 3)
-    assert sorted(hello(cluster, relay)) == greeted(after)
+    assert sorted(cloudless_cli.hello(cluster, relay)) == greeted(after)
 
     cluster.kubectl("delete", "deal", "greeting", "--timeout=60s")
     units = get(cluster, "computeunits")["items"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cloudless_operator.models import computeunit, ids, subnet
+from cloudless_operator.models import computeunit, ids, settings, subnet
 from cloudless_operator.reconcile import identities, names, pods, workers
 from cloudless_runtime.identity import keys
 
@@ -120,6 +120,25 @@ def test_the_identity_secret_holds_the_hex_seed_and_names_its_peer_id() -> None:
     assert identities.peer_id({"data": {"key": base64.b64encode(b"not hex").decode()}}) is None
     with pytest.raises(ValueError, match="32 bytes"):
         identities.secret(NET, W0, seed=b"short")
+
+
+def test_with_epochs_on_the_router_keeps_its_steps_in_the_workers_folder_of_the_node_data_dir() -> None:
+    pod = pods.worker_pod(NET, W1, steps=pods.StepRecords(node_data_dir="/srv/epochs", epoch_seconds=20))
+    router = container(pod, "router")
+    assert router["args"][router["args"].index("--steps-dir") + 1] == "/srv/epochs/steps/default/greeting/greeting-w1"
+    assert router["args"][router["args"].index("--steps-max-age") + 1] == "60"  # three 20 s epochs
+    assert {"name": "epoch-data", "mountPath": "/srv/epochs"} in router["volumeMounts"]
+    volumes = {v["name"]: v for v in pod["spec"]["volumes"]}
+    assert volumes["epoch-data"]["hostPath"] == {"path": "/srv/epochs", "type": "DirectoryOrCreate"}
+    assert "epoch-data" not in [m["name"] for m in container(pod, "runtime")["volumeMounts"]]
+
+
+def test_epochs_are_on_only_with_the_operators_data_dir_and_pods_see_the_node_folder() -> None:
+    """`data_dir` unset is epochs off (no provers, no steps folder), even if a node folder is configured."""
+    assert pods.node_epoch_dir(settings.Settings(node_data_dir="/srv/epochs")) is None
+    assert pods.node_epoch_dir(settings.Settings(data_dir="/op", node_data_dir="/srv/epochs")) == "/srv/epochs"
+    assert pods.node_epoch_dir(settings.Settings(data_dir="/op")) == "/op"
+    assert "--steps-dir" not in container(pods.worker_pod(NET, W0), "router")["args"]
 
 
 def pod_status(name: str, *, phase: str, ready: bool = False, ip: str | None = None) -> dict[str, Any]:

@@ -16,6 +16,7 @@ IMAGES: dict[str, tuple[str, ...]] = {
     "cloudless/tiny-http:dev": ("python", "-m", "cloudless_localcluster.agent.tinyhttp"),
     "cloudless/runtime:dev": ("python", "-m", "cloudless_runtime.runtime_server"),
     "cloudless/router:dev": ("python", "-m", "cloudless_runtime.router"),
+    "cloudless/prover:dev": ("python", "-m", "cloudless_runtime.prover"),
     "cloudless/operator:dev": ("python", "-m", "cloudless_operator"),
 }
 

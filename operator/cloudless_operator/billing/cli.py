@@ -141,5 +141,7 @@ def _deal(d: Mapping[str, Any]) -> str:
 
 
 def _sample(s: Mapping[str, Any]) -> str:
+    """A drawn step: which record (`digest`, the SHA-256 of its line), on whom, the verdict and what it cost."""
     detail = f"  ({s['detail']})" if s["detail"] else ""
-    return f"{s['subnet']}/{s['particleId']} step {s['step']} on {s['peer']}: {s['verdict']}{detail}"
+    slashes = f"  slashed {s['slashes']}" if s["slashes"] else ""
+    return f"{s['subnet']}/{s['particleId']} record {s['digest']} on {s['peer']}: {s['verdict']}{detail}{slashes}"

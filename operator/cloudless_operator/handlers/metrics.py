@@ -1,4 +1,5 @@
-"""The operator's Prometheus metrics: what it last saw of deals, units and workers, and how its reconciles went.
+"""The operator's Prometheus metrics: what it last saw of deals, units and workers, how its reconciles went,
+and what the epoch closes did (`EpochMetrics`).
 
 Counts by phase or state are not kept as counters that handlers increment and decrement (a missed
 event would skew them forever); each handler records the object's latest value under its key, and
@@ -19,6 +20,8 @@ import prometheus_client
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from cloudless_operator.billing.ledger import chain
+from cloudless_operator.reconcile import serving
 from cloudless_runtime.telemetry import endpoint
 
 PREFIX = "cloudless_operator"
@@ -75,6 +78,105 @@ def _put(index: dict[K, V], key: K, value: V | None) -> None:
         index[key] = value
 
 
+class LedgerHead(Collector):
+    """What the ledger's head record says now: the last closed epoch, each deal's balance, commitments by phase.
+
+    State, not counts: set from the head after every close and at start, so a restarted operator
+    shows the same values at once, and a replayed close changes nothing.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._epoch: int | None = None
+        self._balances: dict[tuple[str, str], float] = {}
+        self._phases: collections.Counter[str] = collections.Counter()
+
+    def show(self, record: chain.EpochRecord) -> None:
+        balances = {serving.deal_name(line["id"]): float(line["balance"]) for line in record.body["deals"]}
+        phases = collections.Counter(str(c["status"]) for c in record.body["commitments"])
+        with self._lock:
+            self._epoch, self._balances, self._phases = record.epoch, balances, phases
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        with self._lock:
+            epoch, balances, phases = self._epoch, dict(self._balances), collections.Counter(self._phases)
+        if epoch is None:
+            return
+        yield GaugeMetricFamily(f"{PREFIX}_epoch", "The last epoch closed into the ledger", value=epoch)
+        deals = GaugeMetricFamily(
+            f"{PREFIX}_deal_balance", "Each deal's balance after the last closed epoch", labels=["namespace", "deal"]
+        )
+        for (namespace, deal), balance in sorted(balances.items()):
+            deals.add_metric([namespace, deal], balance)
+        yield deals
+        commitments = GaugeMetricFamily(
+            f"{PREFIX}_commitments", "CapacityCommitments by the ledger's phase", labels=["phase"]
+        )
+        for phase, count in sorted(phases.items()):
+            commitments.add_metric([phase], count)
+        yield commitments
+
+
+class EpochMetrics:
+    """The epoch controller's metrics: what each close did (counted once: a replayed close counts nothing)
+    and what the head says (`LedgerHead`)."""
+
+    def __init__(self, registry: prometheus_client.CollectorRegistry) -> None:
+        self.head = LedgerHead()
+        registry.register(self.head)
+        self._duration = prometheus_client.Histogram(
+            f"{PREFIX}_epoch_close_duration_seconds",
+            "Time one epoch close took: gathering its facts, closing, appending the record",
+            registry=registry,
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+        )
+        self._proofs = prometheus_client.Counter(
+            f"{PREFIX}_proofs_total",
+            "Capacity proofs judged at epoch closes: accepted, dropped (over the maximum) or the rejection reason",
+            ["outcome"],
+            registry=registry,
+        )
+        self._rewards = prometheus_client.Counter(
+            f"{PREFIX}_rewards_total", "Reward tokens distributed to units that proved", registry=registry
+        )
+        self._slashes = prometheus_client.Counter(
+            f"{PREFIX}_slashes_total",
+            "Reward tokens slashed from collateral, for missed proofs or failed processing samples",
+            ["kind"],
+            registry=registry,
+        )
+        self._charges = prometheus_client.Counter(
+            f"{PREFIX}_deal_charges_total",
+            "What each deal was charged at epoch closes (payment token)",
+            ["namespace", "deal"],
+            registry=registry,
+        )
+        self._samples = prometheus_client.Counter(
+            f"{PREFIX}_samples_total", "Processing samples by verdict", ["verdict"], registry=registry
+        )
+
+    def closed(self, record: chain.EpochRecord, seconds: float) -> None:
+        """Count what a close (not a replay) did, and show its record as the head."""
+        body = record.body
+        totals = body["totals"]
+        self._duration.observe(seconds)
+        proofs = totals["proofs"]
+        for outcome, count in [
+            ("accepted", proofs["accepted"]),
+            ("dropped", proofs["dropped"]),
+            *proofs["rejected"].items(),
+        ]:
+            self._proofs.labels(outcome).inc(count)
+        self._rewards.inc(float(totals["rewards"]["distributed"]))
+        self._slashes.labels("proof").inc(float(totals["slashed"]["proofs"]))
+        self._slashes.labels("sample").inc(float(totals["slashed"]["samples"]))
+        for line in body["deals"]:
+            self._charges.labels(*serving.deal_name(line["id"])).inc(float(line["charged"]))
+        for verdict, count in totals["samples"].items():
+            self._samples.labels(verdict).inc(count)
+        self.head.show(record)
+
+
 class OperatorMetrics:
     """Everything the operator exports, in one registry of its own (no process-global state in tests)."""
 
@@ -82,6 +184,7 @@ class OperatorMetrics:
         self.registry = prometheus_client.CollectorRegistry()
         self.observed = Observed()
         self.registry.register(self.observed)
+        self.epochs = EpochMetrics(self.registry)
         self._durations = prometheus_client.Histogram(
             f"{PREFIX}_reconcile_duration_seconds",
             "Time one reconcile of an object took, by kind",

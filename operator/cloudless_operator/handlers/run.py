@@ -6,9 +6,9 @@ import os
 
 import kopf
 
-from cloudless_operator.handlers import computeunits, deals, operator, subnets
+from cloudless_operator.handlers import computeunits, deals, epochs, operator, provers, subnets
 
-HANDLER_MODULES = (operator, deals, computeunits, subnets)
+HANDLER_MODULES = (operator, deals, computeunits, subnets, provers, epochs)
 """Imported for their decorators: registering the handlers is what importing them does."""
 
 LIVENESS = os.environ.get("CLOUDLESS_LIVENESS", "http://127.0.0.1:8080/healthz")

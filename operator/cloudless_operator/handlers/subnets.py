@@ -8,17 +8,19 @@ follows the workers' addresses.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Mapping
 from typing import Any, cast
 
 import kopf
 
+from cloudless_operator.billing import configure
 from cloudless_operator.handlers import metrics, operator
 from cloudless_operator.kube import children, client, deals, network
 from cloudless_operator.kube import errors as kube_errors
 from cloudless_operator.kube import subnets as subnet_store
-from cloudless_operator.models import deal, errors, subnet
+from cloudless_operator.models import deal, errors, settings, subnet
 from cloudless_operator.reconcile import deployments, identities, names, pods, workers
 from cloudless_operator.reconcile import network as network_bodies
 from cloudless_operator.workers import deploy
@@ -34,7 +36,7 @@ RECHECK_S = 15.0
 def reconcile(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, **_: Any) -> None:
     """Converge the Subnet's children and status on its placement; retry soon when pods are refused for now."""
     try:
-        converge(memo.api, body, logger, memo.metrics)
+        converge(memo.api, body, logger, memo.metrics, config=memo.config)
     except kube_errors.Forbidden as error:
         raise kopf.TemporaryError(f"cannot create the workers yet: {error}", delay=2) from None
 
@@ -43,7 +45,7 @@ def reconcile(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, **_: Any) -
 def recheck(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, **_: Any) -> None:
     """The same convergence when nothing happened for a while (kopf's timers skip busy objects)."""
     if not body.meta.get("deletionTimestamp"):
-        converge(memo.api, body, logger, memo.metrics)
+        converge(memo.api, body, logger, memo.metrics, config=memo.config)
 
 
 @kopf.on.event("pods", labels={names.SUBNET_LABEL: kopf.PRESENT})
@@ -51,7 +53,7 @@ def pod_changed(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, **_: Any)
     """A worker pod changed (started, turned Ready, died): converge its Subnet, unless that is going away."""
     found = subnet_store.get(memo.api, namespace=str(body.meta.namespace), name=body.meta.labels[names.SUBNET_LABEL])
     if found is not None and not found["metadata"].get("deletionTimestamp"):
-        converge(memo.api, kopf.Body(cast(kopf.RawBody, found)), logger, memo.metrics)
+        converge(memo.api, kopf.Body(cast(kopf.RawBody, found)), logger, memo.metrics, config=memo.config)
 
 
 @kopf.on.event(*SUBNETS)
@@ -61,12 +63,16 @@ def subnet_event(event: kopf.RawEvent, body: kopf.Body, memo: kopf.Memo, **_: An
         memo.metrics.observed.workers_ready(str(body.meta.namespace), str(body.meta.name), None)
 
 
-def converge(api: client.Api, body: kopf.Body, logger: kopf.Logger, meter: metrics.OperatorMetrics) -> None:
+def converge(
+    api: client.Api, body: kopf.Body, logger: kopf.Logger, meter: metrics.OperatorMetrics, *, config: settings.Settings
+) -> None:
     with meter.reconciling("Subnet"):
-        _converge(api, body, logger, meter)
+        _converge(api, body, logger, meter, config=config)
 
 
-def _converge(api: client.Api, body: kopf.Body, logger: kopf.Logger, meter: metrics.OperatorMetrics) -> None:
+def _converge(
+    api: client.Api, body: kopf.Body, logger: kopf.Logger, meter: metrics.OperatorMetrics, *, config: settings.Settings
+) -> None:
     try:
         net = subnet.Subnet.from_body(body)
     except errors.MalformedBody as error:
@@ -78,6 +84,7 @@ def _converge(api: client.Api, body: kopf.Body, logger: kopf.Logger, meter: metr
     if order is not None:
         network.ensure(api, network_bodies.disruption_budget(net, min_workers=order.min_workers))
     stored = children.secrets_of(api, namespace=net.namespace, subnet=net.name)
+    steps = _step_records(config)
     found = children.pods_of(api, namespace=net.namespace, subnet=net.name)
     placed = {worker.name: worker for worker in net.workers}
     for name, pod in list(found.items()):
@@ -92,7 +99,9 @@ def _converge(api: client.Api, body: kopf.Body, logger: kopf.Logger, meter: metr
         if worker.name not in stored:
             seed = secrets.token_bytes(identities.SEED_LENGTH)
             stored[worker.name] = children.create_secret(api, identities.secret(net, worker, seed=seed))
-        if worker.name not in found and (created := children.create_pod(api, pods.worker_pod(net, worker))):
+        if worker.name not in found and (
+            created := children.create_pod(api, pods.worker_pod(net, worker, steps=steps))
+        ):
             found[worker.name] = created
             replaced = "re" if any(w.get("name") == worker.name for w in previous.get("workers", [])) else ""
             kopf.info(body, reason="WorkerCreated", message=f"{replaced}created pod {worker.name} on {worker.node}")
@@ -107,6 +116,14 @@ def _converge(api: client.Api, body: kopf.Body, logger: kopf.Logger, meter: metr
         subnet_store.patch_status(api, namespace=net.namespace, name=net.name, status=new)
         if previous.get("readyWorkers") != new["readyWorkers"]:
             deals.poke(api, namespace=net.namespace, name=net.deal_name, news=f"ready={new['readyWorkers']}")
+
+
+@functools.cache
+def _step_records(config: settings.Settings) -> pods.StepRecords | None:
+    """Where routers keep step records when epochs are on, kept by the epoch length the epoch controller closes
+    by (its billing settings, read once per process); None when epochs are off."""
+    folder = pods.node_epoch_dir(config)
+    return None if folder is None else pods.StepRecords(folder, configure.from_config(config).epoch_duration)
 
 
 def _deal(api: client.Api, net: subnet.Subnet, logger: kopf.Logger) -> deal.Deal | None:

@@ -13,6 +13,9 @@ CPU = "1"
 MEMORY = "4Gi"
 EPHEMERAL_STORAGE = "5Gi"
 """The size of every unit (Fluence's CU: 1 core, 4 GB memory, 5 GB disk); the CRD allows no other."""
+PROVER_ANNOTATION = "cloudless.dev/prover"
+PROVER_PAUSED = "paused"
+"""`cloudless.dev/prover: paused` on a unit stops its capacity prover: the provider's own act (it fails the epoch)."""
 
 
 class State(enum.StrEnum):
@@ -43,6 +46,7 @@ class ComputeUnit:
     state: State = State.FREE
     deal: DealRef | None = None
     resource_version: str = ""
+    prover_paused: bool = False
 
     def held_by(self, uid: ids.DealUid) -> bool:
         return self.state is State.RESERVED and self.deal is not None and self.deal.uid == uid
@@ -58,6 +62,7 @@ class ComputeUnit:
         except ValueError:
             raise errors.MalformedBody("status.state", f"unknown state {state_text!r}") from None
         ref = fields.mapping(status, "dealRef", path="status", required=state is State.RESERVED)
+        annotations = fields.mapping(meta, "annotations", path="metadata", required=False)
         return cls(
             name=ids.UnitName(fields.string(meta, "name", path="metadata")),
             provider=ids.ProviderName(fields.string(spec, "provider", path="spec")),
@@ -74,4 +79,5 @@ class ComputeUnit:
             if ref
             else None,
             resource_version=fields.string(meta, "resourceVersion", path="metadata", default=""),
+            prover_paused=annotations.get(PROVER_ANNOTATION) == PROVER_PAUSED,
         )

@@ -1,8 +1,11 @@
 """Operator settings: the marketplace parameters every pure layer reads, in one frozen value.
 
 Defaults follow the Fluence figures in shared/reference/fluence-market.md (2 epochs of prepaid
-deposit; 60 s epochs for demos). `from_env` reads `CLOUDLESS_*` variables so the Helm chart and
-the local demo configure the operator the same way.
+deposit). `from_env` reads `CLOUDLESS_*` variables so the Helm chart and the local demo configure
+the operator the same way. The economic parameters of epochs (`billing.settings.Settings`) are
+resolved from these by `billing.configure`: a profile, a file of Fluence-named overrides, and the
+two values the matcher shares with billing, the epoch length and the deposit rule, which exist
+once, here.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from cloudless_operator.models import errors
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Settings:
-    epoch_seconds: int = 60
+    epoch_seconds: int | None = None
+    """The epoch length (billing's `epochDuration`); None takes the billing profile's or file's."""
     min_deposit_epochs: int = 2
-    """A deal's deposit must cover this many epochs of targetWorkers; below it the balance is SMALL."""
+    """A deal's deposit must cover this many epochs of targetWorkers; below it the balance is SMALL
+    (billing's `minDealDepositedEpochs`)."""
     units_per_node: int | None = None
     """`cloudless cu sync` creates at most this many units per node (None: as many as capacity holds)."""
     namespace: str = "cloudless-system"
@@ -27,15 +32,20 @@ class Settings:
     no ledger, no provers, no step records."""
     node_data_dir: str | None = None
     """The same folder as a hostPath on the nodes (defaults to `data_dir`: one machine, or a shared mount)."""
+    billing_profile: str = "production"
+    """The economic parameters' defaults: `production` (Fluence's kras) or `local` (short epochs, easy proofs)."""
+    billing_file: str | None = None
+    """A JSON object of Fluence-named parameters overriding the profile (`billing.configure`)."""
 
     def __post_init__(self) -> None:
-        if self.epoch_seconds < 1 or self.min_deposit_epochs < 1:
+        if (self.epoch_seconds is not None and self.epoch_seconds < 1) or self.min_deposit_epochs < 1:
             raise ValueError(f"epoch_seconds and min_deposit_epochs must be positive: {self}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Settings from `CLOUDLESS_EPOCH_SECONDS`, `CLOUDLESS_MIN_DEPOSIT_EPOCHS`, `CLOUDLESS_UNITS_PER_NODE`,
-        `CLOUDLESS_NAMESPACE`, `CLOUDLESS_DATA_DIR` and `CLOUDLESS_NODE_DATA_DIR`."""
+        `CLOUDLESS_NAMESPACE`, `CLOUDLESS_DATA_DIR`, `CLOUDLESS_NODE_DATA_DIR`, `CLOUDLESS_BILLING_PROFILE` and
+        `CLOUDLESS_BILLING_FILE`."""
         values: dict[str, int | str] = {}
         for field, variable in (
             ("epoch_seconds", "CLOUDLESS_EPOCH_SECONDS"),
@@ -53,6 +63,8 @@ class Settings:
             ("namespace", "CLOUDLESS_NAMESPACE"),
             ("data_dir", "CLOUDLESS_DATA_DIR"),
             ("node_data_dir", "CLOUDLESS_NODE_DATA_DIR"),
+            ("billing_profile", "CLOUDLESS_BILLING_PROFILE"),
+            ("billing_file", "CLOUDLESS_BILLING_FILE"),
         ):
             if environ.get(variable):
                 values[field] = environ[variable]

@@ -67,3 +67,35 @@ ADDRESS_BOOK_KEY = "book.json"
 def address_book_name(subnet: str) -> str:
     """`<subnet>-addressbook`: the ConfigMap every router of the subnet reads its peers from."""
     return f"{subnet}-addressbook"
+
+
+def node_key_secret_name(node: str) -> str:
+    """`cloudless-node-<node>`: the Secret holding the node's Ed25519 key, in the operator's namespace."""
+    return f"cloudless-node-{node}"
+
+
+def node_key_labels(node: str) -> dict[str, str]:
+    return {**MANAGED_BY, NODE_LABEL: node}
+
+
+UNIT_LABEL = f"{GROUP}/unit"
+COMMITMENT_LABEL = f"{GROUP}/commitment"
+"""On every prover pod: how a commitment's converge lists its provers."""
+PROVER_COMPONENT = {"app.kubernetes.io/component": "prover"}
+PROVER_TEMPLATE_ANNOTATION = f"{GROUP}/prover-template"
+"""A digest of the prover pod as the operator built it: a pod whose digest differs is replaced."""
+
+
+def prover_pod_name(unit: str) -> str:
+    """`prover-<unit>`: one prover per unit, in the operator's namespace."""
+    return f"prover-{unit}"
+
+
+def prover_labels(*, commitment: str, node: str, unit: str) -> dict[str, str]:
+    return {**MANAGED_BY, **PROVER_COMPONENT, COMMITMENT_LABEL: commitment, NODE_LABEL: node, UNIT_LABEL: unit}
+
+
+LEDGER_CONFIGMAP = "cloudless-ledger"
+"""In the operator's namespace: the ledger's clock, signer and head, and the serving log (`reconcile.ledgermirror`)."""
+LEDGER_KEY_SECRET = "cloudless-ledger-key"
+"""In the operator's namespace: the Ed25519 key that signs every ledger record."""

@@ -1,4 +1,4 @@
-"""The ownerReference every child of a Subnet carries, so the garbage collector removes it with the Subnet."""
+"""The ownerReferences the operator puts on its children, so the garbage collector removes them with their owner."""
 
 from __future__ import annotations
 
@@ -16,3 +16,12 @@ def subnet_owner(net: subnet.Subnet) -> dict[str, object]:
         "controller": True,
         "blockOwnerDeletion": True,
     }
+
+
+def commitment_owner(*, name: str, uid: str) -> dict[str, object]:
+    """A controller reference to a CapacityCommitment (cluster-scoped): its prover pods go when it goes.
+
+    No blockOwnerDeletion: nothing needs the commitment's deletion to wait for its provers, and
+    setting it would need update rights on the commitments' finalizers.
+    """
+    return {"apiVersion": names.API_VERSION, "kind": "CapacityCommitment", "name": name, "uid": uid, "controller": True}

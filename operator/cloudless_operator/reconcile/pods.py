@@ -5,16 +5,19 @@ containers' shares add up to the unit's size, so the scheduler's arithmetic and 
 offer agree. It is pinned to the unit's node with `nodeName` (the unit was reserved there; the
 scheduler must not move it). Both containers read the worker's identity Secret as their key file;
 the router reads the subnet's address book from its ConfigMap (`network.address_book`), which is
-updated in place.
+updated in place. With epochs on (`Settings.data_dir` set), the router also keeps its executed
+step records in the worker's steps folder of the node's epoch data folder (a hostPath), for the
+epoch controller's processing samples.
 The runtime listens on the pod's address rather than 127.0.0.1: on the local cluster pods are
 processes sharing one loopback, and each pod has its own 127.N.x.y.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from cloudless_operator.models import subnet
+from cloudless_operator.models import datadir, settings, subnet
 from cloudless_operator.reconcile import identities, names, owners
 
 RUNTIME_IMAGE = "cloudless/runtime:dev"
@@ -27,20 +30,34 @@ ROUTER_METRICS_PORT = 9102
 IDENTITY_DIR = "/etc/cloudless/identity"
 ADDRESS_BOOK_DIR = "/etc/cloudless/addressbook"
 STATE_DIR = "/var/lib/cloudless/state"
+DATA_VOLUME = "epoch-data"
 
 ROUTER_SHARE = {"cpu": "100m", "memory": "512Mi", "ephemeral-storage": "512Mi"}
 RUNTIME_SHARE = {"cpu": "900m", "memory": "3584Mi", "ephemeral-storage": "4608Mi"}
 """The unit split between the containers: the router only forwards particles, the runtime runs the services.
 Together: `models.computeunit`'s CPU, MEMORY and EPHEMERAL_STORAGE (a unit test adds them up)."""
 
-_POD_IP = {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}
+STEP_RETENTION_EPOCHS = 3
+"""Epochs of step records a router keeps: epoch e is sampled at the close of e+1, early in e+2, so its
+first records must outlive two epochs; the third covers a close that is late (a controller restart),
+since a sampled step that is gone counts as `unavailable` and costs a slash."""
+
+POD_IP_ENV = {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}
 
 
-def worker_pod(net: subnet.Subnet, worker: subnet.Worker) -> dict[str, Any]:
-    """The pod of `worker` in `net`, owned by the Subnet."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class StepRecords:
+    """Where a router keeps its executed step records (the node's epoch data folder), and how long an epoch is."""
+
+    node_data_dir: str
+    epoch_seconds: int
+
+
+def worker_pod(net: subnet.Subnet, worker: subnet.Worker, *, steps: StepRecords | None = None) -> dict[str, Any]:
+    """The pod of `worker` in `net`, owned by the Subnet; with `steps` (epochs on), its router keeps step records."""
     key_file = f"{IDENTITY_DIR}/{identities.KEY_FILE}"
     runtime_address = f"$(POD_IP):{RUNTIME_PORT}"
-    return {
+    pod: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {
@@ -67,13 +84,13 @@ def worker_pod(net: subnet.Subnet, worker: subnet.Worker) -> dict[str, Any]:
                         "--metrics",
                         f"$(POD_IP):{RUNTIME_METRICS_PORT}",
                     ],
-                    "env": [_POD_IP],
+                    "env": [POD_IP_ENV],
                     "ports": [
                         {"name": "runtime", "containerPort": RUNTIME_PORT},
                         {"name": "metrics", "containerPort": RUNTIME_METRICS_PORT},
                     ],
                     "resources": _resources(RUNTIME_SHARE),
-                    "volumeMounts": [_identity_mount(), {"name": "state", "mountPath": STATE_DIR}],
+                    "volumeMounts": [identity_mount(), {"name": "state", "mountPath": STATE_DIR}],
                     "readinessProbe": {"grpc": {"port": RUNTIME_PORT}, "periodSeconds": 2, "timeoutSeconds": 5},
                 },
                 {
@@ -91,14 +108,14 @@ def worker_pod(net: subnet.Subnet, worker: subnet.Worker) -> dict[str, Any]:
                         "--metrics",
                         f"$(POD_IP):{ROUTER_METRICS_PORT}",
                     ],
-                    "env": [_POD_IP],
+                    "env": [POD_IP_ENV],
                     "ports": [
                         {"name": "peer", "containerPort": ROUTER_PORT},
                         {"name": "metrics", "containerPort": ROUTER_METRICS_PORT},
                     ],
                     "resources": _resources(ROUTER_SHARE),
                     "volumeMounts": [
-                        _identity_mount(),
+                        identity_mount(),
                         {"name": "addressbook", "mountPath": ADDRESS_BOOK_DIR, "readOnly": True},
                     ],
                 },
@@ -110,6 +127,9 @@ def worker_pod(net: subnet.Subnet, worker: subnet.Worker) -> dict[str, Any]:
             ],
         },
     }
+    if steps is not None:
+        _keep_steps(pod, steps, net=net, worker=worker)
+    return pod
 
 
 def address(pod_ip: str) -> str:
@@ -122,9 +142,35 @@ def runtime_address(pod_ip: str) -> str:
     return f"{pod_ip}:{RUNTIME_PORT}"
 
 
+def node_epoch_dir(config: settings.Settings) -> str | None:
+    """The epoch data folder as pods see it when epochs are on (`data_dir` set), else None: no provers, no steps."""
+    if config.data_dir is None:
+        return None
+    return config.node_data_dir or config.data_dir
+
+
+def data_volume(node_data_dir: str) -> dict[str, Any]:
+    """The node's epoch data folder as volume `epoch-data`: created on the node if it is not there yet."""
+    return {"name": DATA_VOLUME, "hostPath": {"path": node_data_dir, "type": "DirectoryOrCreate"}}
+
+
+def data_mount(node_data_dir: str) -> dict[str, Any]:
+    """Mounted at the same path as on the node, so paths the operator computes hold inside the pod too."""
+    return {"name": DATA_VOLUME, "mountPath": node_data_dir}
+
+
+def _keep_steps(pod: dict[str, Any], steps: StepRecords, *, net: subnet.Subnet, worker: subnet.Worker) -> None:
+    folder = datadir.steps_dir(steps.node_data_dir, net.namespace, net.name, worker.name)
+    max_age = STEP_RETENTION_EPOCHS * steps.epoch_seconds
+    (router,) = [c for c in pod["spec"]["containers"] if c["name"] == "router"]
+    router["args"] += ["--steps-dir", str(folder), "--steps-max-age", str(max_age)]
+    router["volumeMounts"].append(data_mount(steps.node_data_dir))
+    pod["spec"]["volumes"].append(data_volume(steps.node_data_dir))
+
+
 def _resources(share: dict[str, str]) -> dict[str, dict[str, str]]:
     return {"requests": dict(share), "limits": dict(share)}
 
 
-def _identity_mount() -> dict[str, Any]:
+def identity_mount() -> dict[str, Any]:
     return {"name": "identity", "mountPath": IDENTITY_DIR, "readOnly": True}

@@ -46,9 +46,12 @@ def compute(
         "phase": decided.phase.value,
         "matchedUnits": sorted(held),
         "readyWorkers": ready_workers,
-        "balance": money.render(balance),
         "conditions": conditions.merge(previous.get("conditions", []), computed, now=now),
     }
+    if "ledger" not in previous:
+        # Until the epoch controller mirrors the ledger, the balance shown is the deposit; after, the
+        # ledger owns it, and a reconcile that read an older status must not write that one back.
+        status["balance"] = money.render(balance)
     if subnet is not None:
         status["subnetRef"] = {"name": subnet}
     return status

@@ -7,11 +7,12 @@ peer (`peer`, `kad`, `sig`, `vault`, `run-console`, `subnet`) and builds the pee
 `services` (`srv`, `dist`, `stat`, over the Marine runtime); `vault` keeps particles' files.
 `args` reads arguments like nox and words errors like it. A failure is a `BuiltinError`; the
 dispatcher answers it as a service error (ret_code 1, the message as a JSON string), as nox does.
-A `Later` result is answered when it is due (`peer.timeout`). No gRPC here.
+A `Later` result is answered when it is due (`peer.timeout`). `SERVICES` names every service a
+router answers itself, for readers with no peer at hand (the epoch close's samples). No gRPC here.
 """
 
 from cloudless_runtime.router.builtins.args import BuiltinError, JValue
 from cloudless_runtime.router.builtins.context import Context, Later
-from cloudless_runtime.router.builtins.node import AIR_VERSION, NODE_VERSION, Builtins
+from cloudless_runtime.router.builtins.node import AIR_VERSION, NODE_VERSION, SERVICES, Builtins
 
-__all__ = ["AIR_VERSION", "NODE_VERSION", "BuiltinError", "Builtins", "Context", "JValue", "Later"]
+__all__ = ["AIR_VERSION", "NODE_VERSION", "SERVICES", "BuiltinError", "Builtins", "Context", "JValue", "Later"]

@@ -39,6 +39,11 @@ AIR_VERSION = "cloudless-air/0.62-compatible"
 K_VALUE = 20
 """nox's default `count` for `kad.*`."""
 UNSUPPORTED = (("stat", "service_memory"),)
+FAMILIES = frozenset({"peer", "kad", "sig", "subnet", "vault", "run-console", "srv", "dist", "stat"})
+"""The services a peer's own table serves; the table is built per peer (over its keys and runtime),
+so the names are declared here, and a peer whose table strays from them refuses to start."""
+SERVICES = FAMILIES | pure.SERVICES | {service for service, _ in UNSUPPORTED}
+"""Every service name a router answers itself, without Marine (its calls carry no receipt)."""
 
 
 class Builtins:
@@ -80,10 +85,11 @@ class Builtins:
             ("run-console", "print"): self._print,
             **services.Services(runtime=runtime, peer_id=keys.peer_id, vault=self._vault).table,
         }
+        strays = {service for service, _ in own} - FAMILIES
+        if strays:
+            raise AssertionError(f"builtin services {sorted(strays)} are missing from FAMILIES")
         self._table = own
-        self.services = (
-            frozenset(service for service, _ in own) | pure.SERVICES | {service for service, _ in UNSUPPORTED}
-        )
+        self.services = SERVICES
 
     def call(self, service: str, function: str, args: list[JValue], context: Context) -> JValue:
         """The builtin's result; raises `BuiltinError` for a failure or an unknown function."""
