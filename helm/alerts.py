@@ -121,6 +121,70 @@ ALERTS: tuple[Alert, ...] = (
         "warning",
         "More than 5% of Marine service calls fail.",
     ),
+    Alert(
+        "CloudlessEpochsStalled",
+        "changes(cloudless_operator_epoch[2d])",
+        "== 0",
+        "1h",
+        "critical",
+        "No epoch was closed into the ledger for two days: deals are not billed, proofs not rewarded.",
+    ),
+    Alert(
+        "CloudlessEpochCloseSlow",
+        "histogram_quantile(0.99, sum by (le) (rate(cloudless_operator_epoch_close_duration_seconds_bucket[1h])))",
+        "> 10",
+        "15m",
+        "warning",
+        "p99 of epoch closes is above 10 s: proofs, samples and deals to gather outgrow the operator.",
+    ),
+    Alert(
+        "CloudlessProofsRejected",
+        zero_filled(
+            'rate(cloudless_operator_proofs_total{outcome!~"accepted|dropped"}[1h])',
+            "rate(cloudless_operator_proofs_total[1h])",
+        )
+        + " / sum(rate(cloudless_operator_proofs_total[1h]))",
+        "> 0.1",
+        "15m",
+        "warning",
+        "More than 10% of capacity proofs are rejected: a prover or its node key is misbehaving.",
+    ),
+    Alert(
+        "CloudlessSamplesFailing",
+        zero_filled(
+            'rate(cloudless_operator_samples_total{verdict!="ok"}[1h])',
+            "rate(cloudless_operator_samples_total[1h])",
+        )
+        + " / sum(rate(cloudless_operator_samples_total[1h]))",
+        "> 0",
+        "5m",
+        "warning",
+        "Processing samples fail re-verification (or their step records are gone): workers lose collateral.",
+    ),
+    Alert(
+        "CloudlessSlashed",
+        "sum(increase(cloudless_operator_slashes_total[1h]))",
+        "> 0",
+        "0m",
+        "warning",
+        "{{ $value }} reward tokens of collateral were slashed in the last hour (missed proofs or failed samples).",
+    ),
+    Alert(
+        "CloudlessProverBehind",
+        "scalar(max(cloudless_operator_epoch)) - min by (pod) (cloudless_prover_epoch)",
+        "> 0",
+        "10m",
+        "warning",
+        "Prover {{ $labels.pod }} still solves an epoch the operator has closed: its unit's proofs come too late.",
+    ),
+    Alert(
+        "CloudlessCommitmentFailed",
+        zero_filled('cloudless_operator_commitments{phase="Failed"}', "cloudless_operator_commitments"),
+        "> 0",
+        "0m",
+        "critical",
+        "{{ $value }} CapacityCommitments failed: their units missed proofs too often.",
+    ),
 )
 
 

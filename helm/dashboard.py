@@ -1,11 +1,13 @@
 """The provider's Grafana dashboard, as code (grafana-foundation-sdk), generated into the chart.
 
-One dashboard, four rows: the market the operator sees (deals by phase, ComputeUnits by state,
+One dashboard, five rows: the market the operator sees (deals by phase, ComputeUnits by state,
 workers ready), the operator's own health (reconcile latency and errors), the workers' particles
-(received, forwarded, rejections by reason, AIR interpretation and local call latency) and their
-Marine services (call latency, outcomes, fuel). Every query names only metrics the code exports;
-tests/helm run each against a real Prometheus scraping a running deal. Proof and billing panels
-(issue 9) are added once those metrics exist.
+(received, forwarded, rejections by reason, AIR interpretation and local call latency), their
+Marine services (call latency, outcomes, fuel) and the epochs the operator closes (proofs by
+outcome, rewards and slashes, processing samples by verdict, deal balances and charges, close
+time, commitments by phase, and the provers' hash rate and proofs). Every query names only
+metrics the code exports; tests/helm run each against a real Prometheus scraping a running deal
+on a cluster with epochs on.
 
 Run: .venv/bin/python helm/dashboard.py  (writes helm/cloudless/dashboards/cloudless.json;
 tests/helm/test_monitoring_files.py fails when the file and this code disagree).
@@ -58,6 +60,17 @@ def zero_filled(counter: str, by: str, fill: str, fill_by: str) -> str:
     """`rate(counter)` by labels, with zero for every `fill_by` series of `fill`: a counter whose labels appear
     only on the first event (an error) otherwise shows "no data" where the truth is "none"."""
     return f"sum by ({by}) (rate({counter}[{RATE}])) or sum by ({fill_by}) (rate({fill}[{RATE}])) * 0"
+
+
+LAST_EPOCH = "cloudless_operator_epoch"
+"""The last epoch closed into the ledger (a gauge): its growth over a window counts the epochs closed in it."""
+
+
+def per_epoch(counter: str, by: str) -> str:
+    """What `counter` grew by per epoch closed within the rate window, per `by` labels: the operator counts
+    at epoch closes only, so this is the average of its last closes (no data while no epoch closed)."""
+    grouped = f"sum by ({by})" if by else "sum"
+    return f"{grouped} (increase({counter}[{RATE}])) / scalar(max(delta({LAST_EPOCH}[{RATE}])))"
 
 
 ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
@@ -183,6 +196,81 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
             ),
         ),
     ),
+    (
+        "Epochs",
+        (
+            Panel(
+                "Last closed epoch",
+                "The epoch at the ledger's head: every epoch before it is settled and signed.",
+                "none",
+                (Query(f"max({LAST_EPOCH})", "epoch"),),
+                kind="stat",
+            ),
+            Panel(
+                "Commitments by phase",
+                "CapacityCommitments by the ledger's phase (WaitDelegation, WaitStart, Active, Failed, ...).",
+                "short",
+                (Query("sum by (phase) (cloudless_operator_commitments)", "{{phase}}"),),
+                kind="stat",
+            ),
+            Panel(
+                "Epoch close time",
+                "Time one close took: gathering proofs, samples and deals, settling, appending the signed record.",
+                "s",
+                quantiles("cloudless_operator_epoch_close_duration_seconds", "", ""),
+            ),
+            Panel(
+                "Prover hash rate",
+                "Puzzle hashes per second of each idle unit's prover (one pod per unit, prover-<unit>).",
+                "short",
+                (Query("sum by (pod) (cloudless_prover_hash_rate)", "{{pod}}"),),
+            ),
+            Panel(
+                "Proofs found",
+                "Proofs each prover found, signed and filed for the next close, per second.",
+                "ops",
+                (Query(f"sum by (pod) (rate(cloudless_prover_proofs_total[{RATE}]))", "{{pod}}"),),
+            ),
+            Panel(
+                "Capacity proofs per epoch",
+                "Proofs of idle units judged per close: accepted, dropped (over the maximum), or the rejection reason.",
+                "short",
+                (Query(per_epoch("cloudless_operator_proofs_total", "outcome"), "{{outcome}}"),),
+            ),
+            Panel(
+                "Rewards and slashes per epoch",
+                "Reward tokens distributed to units that proved, and collateral slashed for missed proofs or failed"
+                " processing samples, per close.",
+                "short",
+                (
+                    Query(per_epoch("cloudless_operator_rewards_total", ""), "rewards"),
+                    Query(per_epoch("cloudless_operator_slashes_total", "kind"), "slashed: {{kind}}"),
+                ),
+            ),
+            Panel(
+                "Processing samples per epoch",
+                "Executed particle steps re-verified per close, by verdict (ok, bad_signature, trace_mismatch, ...).",
+                "short",
+                (Query(per_epoch("cloudless_operator_samples_total", "verdict"), "{{verdict}}"),),
+            ),
+            Panel(
+                "Deal balances",
+                "Each deal's prepaid balance after the last closed epoch (USDC).",
+                "short",
+                (Query("sum by (namespace, deal) (cloudless_operator_deal_balance)", "{{namespace}}/{{deal}}"),),
+            ),
+            Panel(
+                "Deal charges per epoch",
+                "What each deal paid per close: price x serving workers while it has at least minWorkers (USDC).",
+                "short",
+                (
+                    Query(
+                        per_epoch("cloudless_operator_deal_charges_total", "namespace, deal"), "{{namespace}}/{{deal}}"
+                    ),
+                ),
+            ),
+        ),
+    ),
 )
 
 
@@ -201,7 +289,7 @@ def build() -> dashboard.Dashboard:
         dashboard.Dashboard("cloudless provider")
         .uid(UID)
         .tags(["cloudless"])
-        .description("Deals, ComputeUnits, workers, particles and Marine services of a cloudless provider.")
+        .description("Deals, ComputeUnits, workers, particles, Marine services and epochs of a cloudless provider.")
         .refresh("30s")
         .time("now-1h", "now")
         .timezone("browser")

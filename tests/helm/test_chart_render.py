@@ -20,13 +20,19 @@ from tests.helm import chart
 from tests.images import dockerfiles
 
 from cloudless_localcluster.agent import images
+from cloudless_operator.billing import configure
+from cloudless_operator.billing import settings as billing_settings
 from cloudless_operator.models import settings
+from cloudless_operator.reconcile import names
+from cloudless_runtime.prover import puzzle
 
 MONITORING_KINDS = {"ServiceMonitor", "PodMonitor", "PrometheusRule"}
 VARIANTS = {
     "defaults": ((), ()),
     "monitoring": ((), (chart.MONITORING_API,)),
     "apiserver-url": (("--set=apiServer.url=https://127.0.0.1:6443",), ()),
+    "epochs": (("--set=epochs.enabled=true", "--set=epochs.billing.profile=local"), ()),
+    "epochs-claim": (("--set=epochs.enabled=true", "--set=epochs.dataDir.existingClaim=cloudless-data"), ()),
     "everything-off": (
         (
             "--set=metrics.enabled=false",
@@ -50,8 +56,10 @@ def env_of(container: dict[str, Any]) -> dict[str, str]:
     return {item["name"]: item.get("value", "") for item in container["env"]}
 
 
-def test_lint_strict(helm: chart.Helm) -> None:
-    result = helm.run("lint", "--strict", str(chart.CHART), "--set=apiServer.url=https://127.0.0.1:6443")
+@pytest.mark.parametrize("variant", ["apiserver-url", "epochs-claim"])
+def test_lint_strict(helm: chart.Helm, variant: str) -> None:
+    args, _ = VARIANTS[variant]
+    result = helm.run("lint", "--strict", str(chart.CHART), *args)
     assert "1 chart(s) linted, 0 chart(s) failed" in result.stdout
 
 
@@ -79,16 +87,30 @@ def monitoring_schemas() -> dict[str, dict[str, Any]]:
 
 
 def test_monitoring_objects_only_where_the_api_is_served(helm: chart.Helm) -> None:
-    assert not MONITORING_KINDS & set(chart.by_kind(helm.template()))
-    documents = helm.template(api_versions=(chart.MONITORING_API,))
+    assert not MONITORING_KINDS & set(chart.by_kind(helm.template(*EPOCHS)))
+    documents = helm.template(*EPOCHS, api_versions=(chart.MONITORING_API,))
     kinds = chart.by_kind(documents)
     assert set(kinds) >= MONITORING_KINDS
     schemas = monitoring_schemas()
     for kind in MONITORING_KINDS:
-        (document,) = kinds[kind]
-        # Not jsonschema.validate: it first checks the schema itself, and Go-style `(?i)` patterns
-        # in the CRDs are not Python regexes (the fields using them are absent here).
-        jsonschema.validators.validator_for(schemas[kind])(schemas[kind]).validate(document)
+        for document in kinds[kind]:
+            # Not jsonschema.validate: it first checks the schema itself, and Go-style `(?i)` patterns
+            # in the CRDs are not Python regexes (the fields using them are absent here).
+            jsonschema.validators.validator_for(schemas[kind])(schemas[kind]).validate(document)
+    assert len(kinds["PodMonitor"]) == 2  # workers, and the provers epochs run
+
+
+def test_the_provers_pod_monitor_selects_what_the_operator_labels_a_prover(helm: chart.Helm) -> None:
+    monitors = chart.by_kind(helm.template(*EPOCHS, api_versions=(chart.MONITORING_API,)))["PodMonitor"]
+    (provers,) = [m for m in monitors if m["metadata"]["name"].endswith("-provers")]
+    labels = names.prover_labels(commitment="node-a", node="node-a", unit="node-a-cu0")
+    assert provers["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    assert provers["spec"]["namespaceSelector"] == {"matchNames": ["cloudless-system"]}
+    (workers,) = [m for m in monitors if m is not provers]
+    assert "cloudless.dev/subnet" not in labels  # the workers' monitor requires it: no prover scraped twice
+    assert {"key": "cloudless.dev/subnet", "operator": "Exists"} in workers["spec"]["selector"]["matchExpressions"]
+    without = chart.by_kind(helm.template(api_versions=(chart.MONITORING_API,)))["PodMonitor"]
+    assert [m["metadata"]["name"] for m in without] == [workers["metadata"]["name"]]
 
 
 def test_monitors_name_the_jobs_the_rules_and_dashboard_use(helm: chart.Helm) -> None:
@@ -161,7 +183,106 @@ def test_values_reach_the_operator_as_the_settings_it_reads(helm: chart.Helm) ->
         epoch_seconds=30, min_deposit_epochs=3, units_per_node=2
     )
     assert (env["CLOUDLESS_PROVIDER"], env["CLOUDLESS_CU_PRICE"]) == ("acme", "0.5")
-    assert "CLOUDLESS_UNITS_PER_NODE" not in env_of(deployment_container(helm.template()))
+    defaults = env_of(deployment_container(helm.template()))
+    assert "CLOUDLESS_UNITS_PER_NODE" not in defaults and "CLOUDLESS_EPOCH_SECONDS" not in defaults
+
+
+EPOCHS = (
+    "--set=epochs.enabled=true",
+    "--set=epochs.billing.profile=local",
+    "--set=epochs.dataDir.hostPath=/srv/cloudless",
+    "--set=epochs.billing.parameters.minProofsPerEpoch=3",
+    "--set-string=epochs.billing.parameters.usdCollateralPerUnit=0.2",
+    "--set=epochs.billing.parameters.proofAlgorithm=blake2b",
+)
+
+
+def pod_volumes(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    volumes: list[dict[str, Any]] = chart.only(documents, "Deployment")["spec"]["template"]["spec"]["volumes"]
+    return {volume["name"]: volume for volume in volumes}
+
+
+def test_epochs_values_reach_the_operator_as_the_settings_it_reads(helm: chart.Helm) -> None:
+    """The env and the mounted billing file, read by the operator's own code, give the settings asked for."""
+    documents = helm.template(*EPOCHS)
+    container = deployment_container(documents)
+    env = env_of(container)
+    config = settings.Settings.from_env(env)
+    assert (config.data_dir, config.node_data_dir, config.billing_profile) == (
+        "/srv/cloudless",
+        "/srv/cloudless",
+        "local",
+    )
+    mounts = {mount["name"]: mount["mountPath"] for mount in container["volumeMounts"]}
+    volumes = pod_volumes(documents)
+    assert mounts["data"] == "/srv/cloudless"
+    assert volumes["data"]["hostPath"] == {"path": "/srv/cloudless", "type": "DirectoryOrCreate"}
+    assert config.billing_file is not None
+    folder, _, file = config.billing_file.rpartition("/")
+    assert mounts["billing"] == folder
+    (billing,) = [c for c in chart.by_kind(documents)["ConfigMap"] if c["metadata"]["name"].endswith("-billing")]
+    assert volumes["billing"]["configMap"]["name"] == billing["metadata"]["name"]
+    resolved = configure.resolve(config, json.loads(billing["data"][file]))
+    wanted = {"minProofsPerEpoch": 3, "usdCollateralPerUnit": "0.2", "proofAlgorithm": "blake2b"}
+    assert resolved == billing_settings.Settings.from_mapping(wanted, base=billing_settings.LOCAL)
+    assert resolved.epoch_duration == billing_settings.LOCAL.epoch_duration  # epochs.seconds null: the profile's
+
+
+def test_epochs_seconds_is_the_one_epoch_length(helm: chart.Helm) -> None:
+    config = settings.Settings.from_env(env_of(deployment_container(helm.template(*EPOCHS, "--set=epochs.seconds=30"))))
+    assert configure.resolve(config, {}).epoch_duration == 30
+
+
+def test_epochs_data_folder_from_an_existing_claim(helm: chart.Helm) -> None:
+    documents = helm.template(*EPOCHS, "--set=epochs.dataDir.existingClaim=cloudless-data")
+    assert pod_volumes(documents)["data"] == {"name": "data", "persistentVolumeClaim": {"claimName": "cloudless-data"}}
+    env = env_of(deployment_container(documents))
+    assert env["CLOUDLESS_DATA_DIR"] == env["CLOUDLESS_NODE_DATA_DIR"] == "/srv/cloudless"
+
+
+def test_without_epochs_no_data_folder_and_the_namespace_from_the_downward_api(helm: chart.Helm) -> None:
+    documents = helm.template()
+    container = deployment_container(documents)
+    config = settings.Settings.from_env(env_of(container))
+    assert (config.data_dir, config.billing_file) == (None, None)
+    assert set(pod_volumes(documents)) == {"tmp"}
+    assert not [c for c in chart.by_kind(documents)["ConfigMap"] if c["metadata"]["name"].endswith("-billing")]
+    (namespace,) = [item for item in container["env"] if item["name"] == "CLOUDLESS_NAMESPACE"]
+    assert namespace["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.namespace"}}
+
+
+def test_a_changed_billing_value_rolls_the_operator(helm: chart.Helm) -> None:
+    """The operator reads its billing file at start: the pod template changes with it, so `helm upgrade` rolls."""
+
+    def annotations(*args: str) -> dict[str, str]:
+        found: dict[str, str] = chart.only(helm.template(*args), "Deployment")["spec"]["template"]["metadata"][
+            "annotations"
+        ]
+        return found
+
+    assert annotations(*EPOCHS) != annotations(*EPOCHS, "--set=epochs.billing.parameters.minProofsPerEpoch=4")
+    assert annotations(*EPOCHS, "--set=podAnnotations.team=a")["team"] == "a"
+
+
+def test_the_schema_knows_every_billing_parameter_but_the_two_set_once() -> None:
+    schema = json.loads((chart.CHART / "values.schema.json").read_text())
+    parameters = schema["properties"]["epochs"]["properties"]["billing"]["properties"]["parameters"]
+    assert set(parameters["properties"]) == set(billing_settings.PRODUCTION.to_mapping()) - {
+        "epochDuration",
+        "minDealDepositedEpochs",
+    }
+    assert set(parameters["properties"]["proofAlgorithm"]["enum"]) == set(puzzle.ALGORITHMS)
+
+
+def test_rbac_grants_the_epoch_calls_only_with_epochs(helm: chart.Helm) -> None:
+    def rules(*args: str) -> set[tuple[str, str]]:
+        role = chart.only(helm.template(*args), "ClusterRole")
+        return {(resource, verb) for rule in role["rules"] for resource in rule["resources"] for verb in rule["verbs"]}
+
+    epoch_calls = {("capacitycommitments", "get"), ("capacitycommitments/status", "patch")}
+    assert epoch_calls <= rules(*EPOCHS)
+    assert not epoch_calls & rules()
+    assert {("capacitycommitments", "list"), ("capacitycommitments", "watch")} <= rules()  # kopf watches them always
 
 
 def test_apiserver_url_gives_a_kubeconfig_with_the_service_account_token(helm: chart.Helm) -> None:
@@ -195,6 +316,10 @@ def test_apiserver_url_gives_a_kubeconfig_with_the_service_account_token(helm: c
         ("--set=provider.name=Not_A_Label", "at '/provider/name'"),
         ("--set=epochs.seconds=0", "at '/epochs/seconds'"),
         ("--set=image.pullPolicy=Sometimes", "at '/image/pullPolicy'"),
+        ("--set=epochs.billing.parameters.epochDuration=10", "additional properties 'epochDuration' not allowed"),
+        ("--set-json=epochs.billing.parameters.fltPrice=0.5", "at '/epochs/billing/parameters/fltPrice'"),
+        ("--set=epochs.billing.profile=fast", "at '/epochs/billing/profile'"),
+        ("--set=epochs.dataDir.hostPath=relative/path", "at '/epochs/dataDir/hostPath'"),
     ],
 )
 def test_values_schema_refuses_bad_values(helm: chart.Helm, setting: str, complaint: str) -> None:

@@ -3,22 +3,26 @@ ServiceMonitor and PodMonitor select them, and runs every dashboard query and ev
 
 The deal gets real traffic first: `cloudless run examples/hello.air` through one worker calls the
 greeting service on all three (AIR interpretation, builtin and Marine calls, fuel), and the
-operator reconciles the Deal and its Subnet while Prometheus watches. Every dashboard
-query must then return numbers (Grafana's rate window set to one covering the test), every alert's
-measured quantity must return data, and no alert condition holds for this healthy deal.
+operator reconciles the Deal and its Subnet while Prometheus watches. Epochs run meanwhile (15 s,
+Fluence's local profile): the node's CapacityCommitment is Active, the unit the deal leaves idle
+proves, the deal is billed, and the traffic, spread over several epochs, is sampled at the closes.
+Every dashboard query must then return numbers (Grafana's rate window set to one covering the
+test), every alert's measured quantity must return data, and no alert condition holds for this
+healthy deal.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.helm import chart, prometheus, promql
-from tests.helm.conftest import CLOUDLESS, NAMESPACE, RELEASE, RunningDeal
+from tests.helm.conftest import CLOUDLESS, NAMESPACE, RELEASE, ActiveCommitment, RunningDeal, running_provers
 from tests.operator import manifests
 from tests.operator.operator_process import eventually, get
 
@@ -41,14 +45,34 @@ def hello(relay: str) -> list[str]:
     return greetings
 
 
+EPOCH_ACTIVITY = (
+    "cloudless_operator_epoch",
+    'cloudless_operator_proofs_total{outcome="accepted"}',
+    'cloudless_operator_samples_total{verdict="ok"}',
+    "cloudless_operator_deal_charges_total",
+    "cloudless_operator_rewards_total",
+)
+"""What grows from close to close while epochs run with a proving unit, a billed deal and traffic to sample."""
+
+
+def grew(server: prometheus.Prometheus, series: str) -> bool:
+    """Whether `series` grew within the rate window (a counter's increase; the epoch gauge's delta)."""
+    growth = "delta" if series == "cloudless_operator_epoch" else "increase"
+    return bool(server.query(f"sum({growth}({series}[{RATE_WINDOW}])) > 0"))
+
+
 @pytest.fixture(scope="module")
-def scraped(running_deal: RunningDeal, tmp_path_factory: pytest.TempPathFactory) -> Iterator[prometheus.Prometheus]:
-    """Prometheus scraping the monitors' targets, after it has seen traffic through the deal."""
+def scraped(
+    active_commitment: ActiveCommitment, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[prometheus.Prometheus]:
+    """Prometheus scraping the monitors' targets, after it has seen traffic through the deal over several epochs."""
+    running_deal = active_commitment.deal
     cluster = running_deal.release.cluster
     service_monitor = get(cluster, "servicemonitor", RELEASE, "-n", NAMESPACE)
     pod_monitor = get(cluster, "podmonitor", f"{RELEASE}-workers", "-n", NAMESPACE)
     groups = prometheus.service_monitor_targets(cluster, service_monitor)
     groups += prometheus.pod_monitor_targets(cluster, pod_monitor)
+    groups += prometheus.pod_monitor_targets(cluster, get(cluster, "podmonitor", f"{RELEASE}-provers", "-n", NAMESPACE))
     server = prometheus.Prometheus(
         tmp_path_factory.mktemp("prometheus"), chart.CHART / "rules" / "cloudless.rules.yaml"
     )
@@ -71,6 +95,13 @@ def scraped(running_deal: RunningDeal, tmp_path_factory: pytest.TempPathFactory)
         )
         for _ in range(RUNS):
             assert len(hello(relay)) == 3
+        # Samples of an epoch are drawn from its steps at its close, and a verdict's series counts no
+        # increase into its first sample: traffic in every epoch until each epoch figure has grown.
+        deadline = time.monotonic() + 240
+        while not all(grew(server, series) for series in EPOCH_ACTIVITY):
+            assert time.monotonic() < deadline, [s for s in EPOCH_ACTIVITY if not grew(server, s)]
+            assert len(hello(relay)) == 3
+            time.sleep(3)
         # A provider's edit of the deal (a label) makes the operator reconcile it while Prometheus
         # watches; Subnets are reconciled by the operator's own timer.
         cluster.kubectl("label", "deal", "greeting", "example.com/scraped=yes", "--overwrite")
@@ -102,6 +133,9 @@ def test_the_monitors_select_the_operator_and_every_worker_container(
         ("cloudless", pod, container) for pod in workers for container in ("runtime", "router")
     }
     assert ("cloudless-operator", f"{RELEASE}-metrics", None) in up
+    provers = {pod for job, pod, _ in up if job == f"{NAMESPACE}/{RELEASE}-provers"}
+    assert provers == {p["metadata"]["name"] for p in running_provers(running_deal.release.cluster)}
+    assert provers  # the unit the deal leaves idle proves
 
 
 def dashboard_queries() -> list[tuple[str, str]]:

@@ -1,21 +1,29 @@
 """The dashboard and alert rules the chart ships: generated from code without drift, valid for
 Prometheus, and naming only metrics the code exports (a panel for a metric nobody exports fails here).
 
-What counts as exported is read from the code's own registries: the operator's, the router's and the
-runtime's metrics classes, instantiated as the processes do, plus `up`, which Prometheus adds itself.
+What counts as exported is read from the code's own registries: the operator's, the router's, the
+runtime's and the prover's metrics classes, instantiated as the processes do, plus `up`, which
+Prometheus adds itself. The operator's ledger-head gauges exist once an epoch is closed, so its
+registry is read after one real (pure) close of a commitment and a deal.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+from decimal import Decimal
 from typing import Any
 
 import prometheus_client
 import pytest
 from tests.helm import chart, promql
 
+from cloudless_operator.billing import close, commitments, deals, settings
+from cloudless_operator.billing.ledger import chain
 from cloudless_operator.handlers import metrics as operator_metrics
+from cloudless_operator.reconcile import serving
+from cloudless_runtime import identity
+from cloudless_runtime.prover import metrics as prover_metrics
 from cloudless_runtime.router import metrics as router_metrics
 from cloudless_runtime.runtime_server import metrics as runtime_metrics
 
@@ -29,12 +37,25 @@ SUFFIXES = {
 }
 
 
+def operator_after_one_close() -> prometheus_client.CollectorRegistry:
+    """The operator's registry once its epoch metrics have counted one real close (billing.close.settle)."""
+    node = identity.KeyPair.from_seed(bytes([1]) * 32)
+    commitment = commitments.Spec("node-a", node.peer_id, ("u0", "u1"), 10, Decimal("0.2"), collateral_posted=True)
+    deal = deals.Terms(serving.deal_id("default", "d1", "uid-1"), Decimal("0.33"), 1, 1, ("u1",), deposit=Decimal(2))
+    book = chain.Ledger(identity.KeyPair.from_seed(bytes([2]) * 32))
+    inputs = close.Inputs(epoch=1, commitments=[commitment], in_deal=frozenset({"u1"}), deals=[deal])
+    found = operator_metrics.OperatorMetrics()
+    found.epochs.closed(close.settle(book, inputs, settings.LOCAL).record, 0.1)
+    return found.registry
+
+
 def exported() -> set[str]:
     """Every series name the code's metrics registries can produce."""
     registries = (
-        operator_metrics.OperatorMetrics().registry,
+        operator_after_one_close(),
         router_metrics.RouterMetrics().registry,
         runtime_metrics.RuntimeMetrics().registry,
+        prover_metrics.ProverMetrics().registry,
     )
     names = {"up"}
     for registry in registries:
@@ -105,10 +126,16 @@ def test_the_check_catches_a_metric_nobody_exports() -> None:
         "cloudless_operator_deals",
         "cloudless_router_particles_rejected",
         "cloudless_runtime_marine_call_duration_seconds",
+        "cloudless_operator_proofs_total",
+        "cloudless_operator_deal_balance",
+        "cloudless_operator_deal_charges_total",
+        "cloudless_operator_samples_total",
+        "cloudless_operator_commitments",
     ],
 )
 def test_the_issue_s_panels_are_there(family: str) -> None:
-    """Deals by phase, rejections by reason, Marine call latency: each has a panel."""
+    """Deals by phase, rejections by reason, Marine call latency, proofs by outcome, balances and charges,
+    samples by verdict, commitments by phase: each has a panel."""
     assert any(family in expr for _, expr in dashboard_targets())
 
 

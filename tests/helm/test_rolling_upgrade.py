@@ -1,21 +1,25 @@
 """`helm upgrade` with a changed value rolls the operator (Recreate: a new pod) without losing state,
 and the CRD upgrade path works: Helm leaves the CRDs of crds/ alone, `kubectl apply --server-side`
-upgrades them.
+upgrades them. The epoch ledger is state too: the new operator goes on closing epochs onto the same
+chain in the data folder, signed with the same key.
 
-Runs after the tests that only read the release (this file sorts after them) and before the
-uninstall. The "older" CRD is the current one without a printer column and with a marker
-annotation, applied server-side as a previous chart's CRDs would have been.
+Runs after the tests that only read the release and before the uninstall (conftest's
+CHANGES_RELEASE); alone, it installs the release and the deal first. The "older" CRD is the current
+one without a printer column and with a marker annotation, applied server-side as a previous
+chart's CRDs would have been.
 """
 
 from __future__ import annotations
 
 import copy
+import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import yaml
 from tests.helm import chart
-from tests.helm.conftest import NAMESPACE, RELEASE, RunningDeal
+from tests.helm.conftest import CLOUDLESS, NAMESPACE, RELEASE, Release, RunningDeal
 from tests.localcluster.conftest import RunningCluster
 from tests.operator.operator_process import eventually, get
 
@@ -60,6 +64,18 @@ def snapshot(cluster: RunningCluster) -> dict[str, Any]:
     }
 
 
+def ledger(cluster: RunningCluster) -> dict[str, str] | None:
+    """The ledger ConfigMap's data once an epoch is closed: epoch, head, signer, ..."""
+    found = get(cluster, "configmap", "cloudless-ledger", "-n", NAMESPACE)
+    data: dict[str, str] | None = None if found is None else found.get("data")
+    return data if data and "head" in data else None
+
+
+def revision_of(release: Release) -> int:
+    status = json.loads(release.helm.run("status", RELEASE, "-n", NAMESPACE, "-o", "json").stdout)
+    return int(status["version"])
+
+
 def test_upgrade_rolls_the_operator_keeps_the_deal_and_leaves_crds_to_server_side_apply(
     running_deal: RunningDeal, tmp_path: Path
 ) -> None:
@@ -68,7 +84,9 @@ def test_upgrade_rolls_the_operator_keeps_the_deal_and_leaves_crds_to_server_sid
     dropped = apply_older_deals_crd(cluster, tmp_path)
     assert dropped not in served_columns(cluster)
     before = snapshot(cluster)
+    chain = eventually(lambda: ledger(cluster), timeout=60, what="a first epoch closed")
     old_pod = release.operator_pod()
+    revision = revision_of(release)
 
     release.helm.run(
         "upgrade", RELEASE, str(chart.CHART), "-n", NAMESPACE, "--reuse-values",
@@ -88,7 +106,7 @@ def test_upgrade_rolls_the_operator_keeps_the_deal_and_leaves_crds_to_server_sid
     (container,) = new_pod["spec"]["containers"]
     assert container["resources"]["limits"]["memory"] == NEW_LIMIT
     assert get(cluster, "pod", old_pod["metadata"]["name"], "-n", NAMESPACE) is None  # Recreate: the old one is gone
-    assert "REVISION: 2" in release.helm.run("status", RELEASE, "-n", NAMESPACE).stdout
+    assert revision_of(release) == revision + 1
 
     assert snapshot(cluster) == before
     assert len(get(cluster, "subnets", "-l", "cloudless.dev/deal=greeting")["items"]) == 1
@@ -105,3 +123,17 @@ def test_upgrade_rolls_the_operator_keeps_the_deal_and_leaves_crds_to_server_sid
 
     subnet = eventually(replaced, timeout=180, what="greeting-w2 recreated by the upgraded operator and Ready")
     assert {w["name"]: w["peerId"] for w in subnet["status"]["workers"]}["greeting-w2"] == peer
+
+    # ... and closes the next epochs onto the same chain, signed by the same key.
+    later = eventually(
+        lambda: (found := ledger(cluster)) and int(found["epoch"]) > int(chain["epoch"]) and found,
+        timeout=60,
+        what="an epoch closed by the upgraded operator",
+    )
+    assert later["signer"] == chain["signer"]
+    verified = subprocess.run(
+        [CLOUDLESS, "ledger", "verify", str(release.data_dir / "ledger" / "ledger.jsonl"),
+         "--signer", chain["signer"], "--expect-head", later["head"]],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert verified.returncode == 0, verified.stdout + verified.stderr

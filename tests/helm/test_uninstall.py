@@ -1,13 +1,16 @@
-"""`helm uninstall` leaves no orphaned objects: nothing of the release anywhere, no child of a deal
-left behind, and the CRDs kept (as Helm keeps crds/), with the provider's ComputeUnits all Free.
+"""`helm uninstall` leaves no orphaned objects: nothing of the release anywhere, no child of a deal or
+commitment left behind, and the CRDs kept (as Helm keeps crds/), with the provider's ComputeUnits all Free.
 
-Runs last (this file sorts last among the chart tests): the Deal is deleted first, while the operator
-still runs to release its units through the finalizer, as docs/install.md tells a provider to do.
+Runs last among the chart tests (conftest's CHANGES_RELEASE). As docs/install.md tells a provider, the
+Deals are deleted first, while the operator still runs to release their units through the finalizer,
+and the CapacityCommitments (their prover pods go with them). What the operator keeps on purpose
+stays, as the data folder does: the epoch ledger's ConfigMap, its signing key and the nodes' keys,
+so a reinstall continues the same ledger with the same peer ids.
 """
 
 from __future__ import annotations
 
-from tests.helm.conftest import NAMESPACE, PROVIDER, RELEASE, Release
+from tests.helm.conftest import NAMESPACE, PROVIDER, RELEASE, ActiveCommitment, node_name
 from tests.localcluster.conftest import RunningCluster
 from tests.operator.operator_process import eventually, get
 
@@ -25,13 +28,20 @@ def labelled(cluster: RunningCluster, kinds: str, label: str) -> list[str]:
     return found.stdout.split()
 
 
-def test_uninstall_leaves_nothing_behind_but_the_crds(release: Release) -> None:
+def kept(cluster: RunningCluster) -> set[str]:
+    """The operator's state that outlives the release: the ledger's mirror and key, one key per node."""
+    return {"configmap/cloudless-ledger", "secret/cloudless-ledger-key", f"secret/cloudless-node-{node_name(cluster)}"}
+
+
+def test_uninstall_leaves_nothing_behind_but_the_crds(active_commitment: ActiveCommitment) -> None:
+    release = active_commitment.deal.release
     cluster = release.cluster
     cluster.kubectl("delete", "deals", "--all", "--all-namespaces", "--wait=true", "--timeout=120s")
+    cluster.kubectl("delete", "capacitycommitments", "--all", "--wait=true", "--timeout=120s")
     eventually(
-        lambda: not labelled(cluster, CHILD_KINDS, "app.kubernetes.io/managed-by=cloudless-operator"),
+        lambda: set(labelled(cluster, CHILD_KINDS, "app.kubernetes.io/managed-by=cloudless-operator")) == kept(cluster),
         timeout=120,
-        what="the deals' children garbage-collected",
+        what="the deals' and commitments' children garbage-collected",
     )
     assert labelled(cluster, listable_kinds(cluster), f"app.kubernetes.io/instance={RELEASE}")  # the release, before
 
@@ -46,9 +56,11 @@ def test_uninstall_leaves_nothing_behind_but_the_crds(release: Release) -> None:
         timeout=120,
         what="every object of the release gone",
     )
-    assert not labelled(cluster, CHILD_KINDS, "app.kubernetes.io/managed-by=cloudless-operator")
+    assert set(labelled(cluster, CHILD_KINDS, "app.kubernetes.io/managed-by=cloudless-operator")) == kept(cluster)
+    assert (release.data_dir / "ledger" / "ledger.jsonl").stat().st_size > 0
     assert get(cluster, "clusterrole", RELEASE) is None and get(cluster, "clusterrolebinding", RELEASE) is None
-    for crd in ("deals.cloudless.dev", "subnets.cloudless.dev", "computeunits.cloudless.dev"):
+    for plural in ("deals", "subnets", "computeunits", "capacitycommitments"):
+        crd = f"{plural}.cloudless.dev"
         assert get(cluster, "crd", crd) is not None, f"{crd} was removed; Helm keeps the CRDs of crds/"
     units = get(cluster, "computeunits", "-l", f"cloudless.dev/provider={PROVIDER}")["items"]
     assert len(units) == 4

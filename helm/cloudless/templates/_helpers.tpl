@@ -48,3 +48,6 @@ app.kubernetes.io/part-of: cloudless
 
 {{/* Where the operator reads its kubeconfig when apiServer.url is set (see values.yaml). */}}
 {{- define "cloudless.apiAccessDir" -}}/var/run/secrets/cloudless{{- end }}
+
+{{/* Where the operator reads the billing parameters file when epochs are enabled. */}}
+{{- define "cloudless.billingDir" -}}/etc/cloudless/billing{{- end }}

@@ -22,12 +22,31 @@ def cu() -> None:
 
 
 @cu.command()
-@click.option("--provider", default="local", show_default=True, help="provider name the units are labelled with")
-@click.option("--price", default="0.33", show_default=True, help="price per epoch of each unit (decimal)")
+@click.option(
+    "--provider",
+    default="local",
+    show_default=True,
+    envvar="CLOUDLESS_PROVIDER",
+    show_envvar=True,
+    help="provider name the units are labelled with",
+)
+@click.option(
+    "--price",
+    default="0.33",
+    show_default=True,
+    envvar="CLOUDLESS_CU_PRICE",
+    show_envvar=True,
+    help="price per epoch of each unit (decimal)",
+)
 @click.option("--node", "only_node", default=None, help="sync this node only (default: every node)")
 @click.option("--kubeconfig", default=None, help="kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
 def sync(*, provider: str, price: str, only_node: str | None, kubeconfig: str | None) -> None:
-    """Create the ComputeUnits each node's allocatable capacity holds; existing units are left as they are."""
+    """Create the ComputeUnits each node's allocatable capacity holds; existing units are left as they are.
+
+    Options not given come from the variables the Helm chart sets on the operator's Deployment
+    (CLOUDLESS_PROVIDER, CLOUDLESS_CU_PRICE, CLOUDLESS_UNITS_PER_NODE), so the release's values can be
+    passed on without retyping them (docs/install.md, step 5).
+    """
     try:
         money.parse(price, path="--price")
         limit = settings.Settings.from_env(os.environ).units_per_node
