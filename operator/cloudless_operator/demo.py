@@ -1,10 +1,13 @@
 """`cloudless demo up | down`: the whole product on one machine, as `make demo` runs it from a checkout.
 
 `up` starts the local cluster (real control plane + node agent), installs the CRDs, starts the
-operator in the background, offers the node's capacity as ComputeUnits, stores the example's Wasm
-module in a ConfigMap, applies `examples/deal.yaml`, waits (with a progress bar) until every
-worker is Ready with the service deployed, and runs `examples/hello.air` through one worker. Each
-step is idempotent, so running `up` again resumes or repeats the check. `down` stops the operator
+operator in the background with epochs on (Fluence's local-network parameters, 30 s epochs, the
+ledger in the cluster's state folder), offers the node's capacity as ComputeUnits and commits it
+(one CapacityCommitment per node, collateral posted, so its idle units run provers), stores the
+example's Wasm module in a ConfigMap, applies `examples/deal.yaml`, waits (with a progress bar)
+until every worker is Ready with the service deployed, runs `examples/hello.air` through one
+worker, and waits for the first epoch that bills the deal. Each step is idempotent, so running
+`up` again resumes or repeats the check. `down` stops the operator
 and the cluster (its state stays for the next `up`; `cloudless cluster up --reset` wipes it).
 The files it applies come from the source checkout this package runs from.
 """
@@ -18,6 +21,7 @@ import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +30,16 @@ import click
 from cloudless_localcluster import build
 from cloudless_localcluster.cluster import ClusterError, LocalCluster
 from cloudless_localcluster.state import StateDir, default_state_dir
+from cloudless_operator.models import datadir, settings
 
 REPO = Path(__file__).resolve().parents[2]
 DEAL = REPO / "examples" / "deal.yaml"
 HELLO = REPO / "examples" / "hello.air"
 MODULE = REPO / "examples" / "modules" / "build" / "greeting_c.wasm"
 WAIT_S = 300
+EPOCH_S = 30
+"""Long enough to explore between closes; the example deal's deposit lasts 10 of them."""
+COMMITMENT_EPOCHS = 1000
 CLOUDLESS = str(Path(sys.executable).with_name("cloudless"))
 
 
@@ -58,9 +66,14 @@ def up() -> None:
     kubectl("apply", "-f", str(REPO / "crds"))
     kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
     _step("starting the operator")
+    kubectl.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": settings.Settings().namespace}})
     _start_operator(cluster)
     _step("offering the node's capacity as ComputeUnits")
     _run([CLOUDLESS, "cu", "sync", "--kubeconfig", str(cluster.kubeconfig)], cluster)
+    _step("committing each node's units for 1000 epochs (CapacityCommitments, collateral posted)")
+    nodes = kubectl.json("nodes") or {}
+    for node in nodes.get("items", []):
+        kubectl.apply(commitment(node["metadata"]["name"]))
     _step("storing the greeting module in ConfigMap greeting-c and applying examples/deal.yaml")
     if not MODULE.exists():
         raise DemoError(f"{MODULE} is missing: run `make modules` first")
@@ -72,6 +85,10 @@ def up() -> None:
     answer = _run([CLOUDLESS, "run", str(HELLO), "--relay", relay, "--data", 'name="world"'], cluster)
     for line in json.loads(answer):
         click.echo(f"  {line}")
+    _step("waiting for an epoch to close and bill the deal")
+    billed = _wait_for_billing(kubectl)
+    click.echo(f"  epoch {billed['epoch']}: charged {billed['charged']}, ledger head {billed['head'][:16]}…")
+    click.echo(kubectl("get", "deals,computeunits,capacitycommitments"))
     config = cluster.kubeconfig
     click.echo(
         f"\nExplore it:\n"
@@ -79,6 +96,10 @@ def up() -> None:
         f"  {kubectl.binary} get deals,subnets,computeunits,pods\n"
         f"  {kubectl.binary} describe deal greeting\n"
         f"  cloudless run examples/hello.air --relay {relay} --data name='\"you\"'\n"
+        f"  cloudless ledger show {_data_dir(cluster) / datadir.LEDGER} --epoch {billed['epoch']}\n"
+        f"  cloudless ledger verify {_data_dir(cluster) / datadir.LEDGER}\n"
+        f"The deal pays 1.5 per {EPOCH_S} s epoch; top it up before its balance runs out:\n"
+        f'  {kubectl.binary} patch deal greeting --type merge -p \'{{"spec":{{"deposit":"30"}}}}\'\n'
         f"Operator log: {_operator_log(cluster)}\n"
         f"Stop it: cloudless demo down   (or `make demo-down`)"
     )
@@ -165,6 +186,34 @@ def _wait_for_workers(kubectl: Kubectl) -> list[dict[str, Any]]:
     raise DemoError(f"the workers were not all Ready within {WAIT_S}s; deal conditions: {conditions or 'none yet'}")
 
 
+def commitment(node: str) -> dict[str, Any]:
+    """The node's units committed, with the collateral posted: from the next epochs on, its idle units prove."""
+    return {
+        "apiVersion": "cloudless.dev/v1alpha1",
+        "kind": "CapacityCommitment",
+        "metadata": {"name": node},
+        "spec": {"nodeName": node, "duration": COMMITMENT_EPOCHS, "stakerRewardRate": "0.2", "collateralPosted": True},
+    }
+
+
+def _wait_for_billing(kubectl: Kubectl) -> dict[str, Any]:
+    """The deal's ledger entry once an epoch it served is closed (at most two epochs away) and the
+    commitments show that epoch too (the controller mirrors deals first, then units, then commitments)."""
+    deadline = time.monotonic() + 3 * EPOCH_S + 30
+    while time.monotonic() < deadline:
+        ledger = (kubectl.json("deal", "greeting") or {}).get("status", {}).get("ledger", {})
+        commitments = (kubectl.json("capacitycommitments") or {}).get("items", [])
+        mirrored = all(c.get("status", {}).get("ledgerEpoch", 0) >= ledger.get("epoch", 0) for c in commitments)
+        if Decimal(ledger.get("charged", "0")) > 0 and mirrored:
+            return dict(ledger)
+        time.sleep(1)
+    raise DemoError(f"no epoch billed the deal within {3 * EPOCH_S + 30}s; see the operator log")
+
+
+def _data_dir(cluster: LocalCluster) -> Path:
+    return cluster.state.root / "epochs"
+
+
 def _operator_log(cluster: LocalCluster) -> Path:
     return cluster.state.root / "demo-operator.log"
 
@@ -179,7 +228,13 @@ def _start_operator(cluster: LocalCluster) -> None:
     if pid is not None:
         click.echo(f"  already running (pid {pid})", err=True)
         return
-    env = {**os.environ, "KUBECONFIG": str(cluster.kubeconfig)}
+    env = {
+        **os.environ,
+        "KUBECONFIG": str(cluster.kubeconfig),
+        "CLOUDLESS_DATA_DIR": str(_data_dir(cluster)),
+        "CLOUDLESS_BILLING_PROFILE": "local",
+        "CLOUDLESS_EPOCH_SECONDS": str(EPOCH_S),
+    }
     with _operator_log(cluster).open("ab") as log:
         started = subprocess.Popen(
             [sys.executable, "-m", "cloudless_operator"],
