@@ -17,8 +17,14 @@ StartRouter = Callable[..., server.Running]
 
 
 @pytest.fixture
-def runtime(tmp_path: pathlib.Path) -> Iterator[runtime_client.RuntimeClient]:
-    with marine.Host(tmp_path / "state", keys=identity.KeyPair.generate()) as host:
+def runtime_keys() -> identity.KeyPair:
+    """The runtime's peer key; a test module that needs a known one overrides this fixture."""
+    return identity.KeyPair.generate()
+
+
+@pytest.fixture
+def runtime(tmp_path: pathlib.Path, runtime_keys: identity.KeyPair) -> Iterator[runtime_client.RuntimeClient]:
+    with marine.Host(tmp_path / "state", keys=runtime_keys) as host:
         running = runtime_server.serve(host, address="127.0.0.1:0")
         client = runtime_client.RuntimeClient(running.address, timeout_s=60)
         yield client
