@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from tests.localcluster.conftest import RunningCluster
-from tests.operator import manifests, operator_process
+from tests.operator import bodies, manifests, operator_process
 
 from cloudless_operator import demo
 from cloudless_operator.kube import client, computeunits
@@ -35,6 +35,13 @@ def create_unit(
     }
     assert computeunits.create_if_absent(api(cluster), body)
     return name
+
+
+def deal_manifest(name: str, provider: str, **spec: Any) -> dict[str, Any]:
+    """A Deal to apply in `default` that only `provider`'s units may serve (`spec` overrides the test body's)."""
+    body = bodies.deal_body(name, providers={"allow": [provider]}, deposit="100", **spec)
+    del body["metadata"]["uid"], body["metadata"]["generation"]
+    return body
 
 
 def units_of(cluster: RunningCluster, provider: str) -> dict[str, computeunit.ComputeUnit]:

@@ -8,16 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from tests.localcluster.conftest import RunningCluster
-from tests.operator import apiserver, bodies
+from tests.operator import apiserver
 from tests.operator.operator_process import OperatorProcess, apply, eventually, get
 
 from cloudless_runtime.identity import keys
-
-
-def deal(name: str, provider: str, **spec: Any) -> dict[str, Any]:
-    body = bodies.deal_body(name, providers={"allow": [provider]}, deposit="100", **spec)
-    del body["metadata"]["uid"], body["metadata"]["generation"]
-    return body
 
 
 def status_when(cluster: RunningCluster, name: str, phase: str) -> dict[str, Any]:
@@ -39,7 +33,7 @@ def held_by(cluster: RunningCluster, provider: str, uid: str) -> set[str]:
 
 def test_deal_becomes_active_with_an_owned_subnet(crd_cluster: RunningCluster, operator: OperatorProcess) -> None:
     apiserver.make_units(crd_cluster, provider="e2e-active", count=3)
-    apply(crd_cluster, deal("active", "e2e-active", targetWorkers=3, minWorkers=2))
+    apply(crd_cluster, apiserver.deal_manifest("active", "e2e-active", targetWorkers=3, minWorkers=2))
     status_when(crd_cluster, "active", "ACTIVE")
 
     def grown_to_target() -> dict[str, Any] | None:
@@ -67,7 +61,7 @@ def test_too_few_units_waits_with_a_reason_then_grows_when_units_appear(
     crd_cluster: RunningCluster, operator: OperatorProcess
 ) -> None:
     apiserver.make_units(crd_cluster, provider="e2e-wait", count=1)
-    apply(crd_cluster, deal("waiting", "e2e-wait", targetWorkers=3, minWorkers=3))
+    apply(crd_cluster, apiserver.deal_manifest("waiting", "e2e-wait", targetWorkers=3, minWorkers=3))
     body = status_when(crd_cluster, "waiting", "NOT_ENOUGH_WORKERS")
     (matched,) = (c for c in body["status"]["conditions"] if c["type"] == "Matched")
     assert matched["status"] == "False"  # the reason names the filter excluding most units in this shared cluster
@@ -81,7 +75,7 @@ def test_too_few_units_waits_with_a_reason_then_grows_when_units_appear(
 
 def test_deleting_a_deal_frees_its_units(crd_cluster: RunningCluster, operator: OperatorProcess) -> None:
     apiserver.make_units(crd_cluster, provider="e2e-del", count=2)
-    apply(crd_cluster, deal("leaving", "e2e-del", targetWorkers=2))
+    apply(crd_cluster, apiserver.deal_manifest("leaving", "e2e-del", targetWorkers=2))
     body = status_when(crd_cluster, "leaving", "ACTIVE")
     assert "cloudless.dev/finalizer" in body["metadata"]["finalizers"]
     crd_cluster.kubectl("delete", "deal", "leaving", "--timeout=60s")
@@ -95,7 +89,7 @@ def test_killed_mid_reconcile_then_restarted_converges_without_duplicates(
     apiserver.make_units(crd_cluster, provider="e2e-kill", count=4)
     first = OperatorProcess(crd_cluster, tmp_path / "first.log", port=18182)
     try:
-        apply(crd_cluster, deal("crashy", "e2e-kill", targetWorkers=4))
+        apply(crd_cluster, apiserver.deal_manifest("crashy", "e2e-kill", targetWorkers=4))
         eventually(
             lambda: any(u.deal for u in apiserver.units_of(crd_cluster, "e2e-kill").values()),
             timeout=60,
@@ -124,7 +118,7 @@ def test_a_deal_on_the_clusters_node_gets_ready_worker_pods_with_stable_identiti
         apiserver.create_unit(crd_cluster, provider="e2e-pods", node=node, name=f"e2e-pods-cu{index}")
     apiserver.greeting_module(crd_cluster)
     services = apiserver.example_services()
-    apply(crd_cluster, deal("pods", "e2e-pods", targetWorkers=2, minWorkers=2, services=services))
+    apply(crd_cluster, apiserver.deal_manifest("pods", "e2e-pods", targetWorkers=2, minWorkers=2, services=services))
     status_when(crd_cluster, "pods", "ACTIVE")
 
     def all_ready() -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ from typing import Any
 
 import kopf
 
+from cloudless_operator.handlers import lastseen
 from cloudless_operator.kube import provers
 from cloudless_operator.models import commitment, computeunit, errors
 from cloudless_operator.reconcile import names
@@ -56,11 +57,11 @@ def unit_changed(event: kopf.RawEvent, body: kopf.Body, memo: kopf.Memo, logger:
         unit = computeunit.ComputeUnit.from_body(body)
     except errors.MalformedBody:
         return
-    seen: dict[str, object] = memo.setdefault("prover_units", {})
+    seen: lastseen.LastSeen[str, object] = memo.setdefault("prover_units", lastseen.LastSeen())
     now = None if event.get("type") == "DELETED" else (unit.node, unit.state, unit.prover_paused)
-    if unit.name in seen and seen[unit.name] == now:
+    previous = seen.swap(unit.name, now)
+    if previous is not None and previous == now:
         return
-    seen[unit.name] = now
     for name, cc in _read_all(memo):
         if cc is not None and cc.node == unit.node:
             _converge(memo, logger, name, cc)

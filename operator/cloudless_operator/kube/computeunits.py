@@ -1,8 +1,8 @@
-"""ComputeUnits on the API server: list them, create missing ones, reserve and release them.
+"""ComputeUnits on the API server: list them, create missing ones, give new ones a state, reserve and release them.
 
-Reserving and releasing are status merge-patches that carry the unit's resourceVersion, so the
-API server applies them only to the version the caller matched against: a unit someone else took
-in between answers errors.Conflict, never a silent overwrite. This is the reservation lock.
+Initialising, reserving and releasing are status merge-patches that carry the unit's resourceVersion,
+so the API server applies them only to the version the caller matched against: a unit someone else
+took in between answers errors.Conflict, never a silent overwrite. This is the reservation lock.
 """
 
 from __future__ import annotations
@@ -48,6 +48,16 @@ def release(api: client.Api, unit: computeunit.ComputeUnit) -> str:
     """Mark `unit` Free if it is still at the version read; errors.Conflict when it changed since."""
     status = {"state": "Free", "dealRef": None, "reservedAt": None, "worker": None}
     return _patch_status(api, unit, status)
+
+
+def initialise(api: client.Api, unit: computeunit.ComputeUnit) -> str:
+    """Give `unit`, which has no state yet, the state Free if it is still at the version read; its new resourceVersion.
+
+    The same lock as a reservation's: of two writes of one version, one gets errors.Conflict. The
+    caller lets a conflict be, and `reservations.settle` retries one from a fresh list, so a
+    reservation racing this write always ends up holding the unit.
+    """
+    return _patch_status(api, unit, {"state": computeunit.State.FREE.value})
 
 
 def _patch_status(api: client.Api, unit: computeunit.ComputeUnit, status: object) -> str:
