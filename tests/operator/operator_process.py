@@ -70,3 +70,17 @@ def get(cluster: RunningCluster, *args: str) -> Any:
 def apply(cluster: RunningCluster, manifest: dict[str, Any]) -> None:
     command = [str(cluster.bin_dir / "kubectl"), f"--kubeconfig={cluster.kubeconfig}", "apply", "-f", "-"]
     subprocess.run(command, input=json.dumps(manifest), capture_output=True, text=True, timeout=60, check=True)
+
+
+def ready_subnet(cluster: RunningCluster, workers: int) -> dict[str, Any]:
+    """The example Subnet once `workers` workers are Ready with the greeting service deployed."""
+
+    def probe() -> dict[str, Any] | None:
+        found = get(cluster, "subnet", "greeting")
+        status = (found or {}).get("status", {})
+        entries = status.get("workers", [])
+        deployed = all([s["state"] for s in w.get("services", [])] == ["Deployed"] for w in entries)
+        return found if status.get("readyWorkers") == workers and len(entries) == workers and deployed else None
+
+    found: dict[str, Any] = eventually(probe, timeout=240, what=f"subnet greeting with {workers} deployed workers")
+    return found

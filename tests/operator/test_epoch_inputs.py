@@ -3,7 +3,9 @@ their units, deals and the units that served them, and retained steps offered to
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
+from pathlib import Path
 
 import orjson
 import pytest
@@ -12,6 +14,7 @@ from tests.unit.marine.conftest import wasm
 
 from cloudless_operator.billing import commitments, deals
 from cloudless_operator.billing.samples import candidates
+from cloudless_operator.kube import epochinputs
 from cloudless_operator.models import commitment, deal, ids
 from cloudless_operator.reconcile import closeinputs, serving
 from cloudless_runtime import identity
@@ -89,6 +92,35 @@ def test_retained_steps_are_offered_by_subnet_with_who_ran_them(ran: list[steps.
     assert inputs.workers == {PEER.peer_id: ("cu0",)}
     later = closeinputs.samples([worker], start_ms=start + 1, end_ms=start + 2)
     assert later.records == {} and len(later.offered["default/greeting"]) == 1, "only the unreadable line is left"
+
+
+def test_a_record_still_being_appended_is_offered_only_once_complete(ran: list[steps.Step], tmp_path: Path) -> None:
+    """The controller reads a steps file while its router appends: a read that ends inside a record
+    sees it cut short. That tail is no record yet; offered, it would be drawn as `unavailable`."""
+    lines = [orjson.dumps(steps.to_json(step)) for step in ran]
+    appending = tmp_path / "steps-1700000000000-000000.jsonl"
+    appending.write_bytes(b"".join(line + b"\n" for line in lines[:-1]) + lines[-1][: len(lines[-1]) // 2])
+    start = ran[0].recorded_at
+
+    def offered() -> Sequence[candidates.StepKey]:
+        worker = closeinputs.WorkerSteps(
+            subnet="default/greeting", peer_id=PEER.peer_id, units=("cu0",), lines=epochinputs.retained_lines(tmp_path)
+        )
+        return closeinputs.samples([worker], start_ms=start, end_ms=start + 1).offered["default/greeting"]
+
+    assert sorted(offered()) == sorted(candidates.key_of("default/greeting", step) for step in ran[:-1])
+    with appending.open("ab") as f:
+        f.write(lines[-1][len(lines[-1]) // 2 :] + b"\n")
+    assert sorted(offered()) == sorted(candidates.key_of("default/greeting", step) for step in ran)
+
+
+def test_a_steps_file_deleted_after_it_was_listed_is_read_as_absent(ran: list[steps.Step], tmp_path: Path) -> None:
+    """The router's retention deletes its oldest file between the listing and the read (a dangling
+    link is exactly that: listed, then not found); the other files are read, the close goes on."""
+    (tmp_path / "steps-1600000000000-000000.jsonl").symlink_to(tmp_path / "deleted.jsonl")
+    kept = orjson.dumps(steps.to_json(ran[0]))
+    (tmp_path / "steps-1700000000000-000001.jsonl").write_bytes(kept + b"\n")
+    assert epochinputs.retained_lines(tmp_path) == [kept]
 
 
 def peer() -> builtins.Builtins:

@@ -11,20 +11,18 @@ order and share one ledger, as one operator's life.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
-import subprocess
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 from tests import scrape
 from tests.localcluster.conftest import RunningCluster
-from tests.operator import apiserver, cloudless_cli
-from tests.operator.operator_process import OperatorProcess, apply, eventually, get
+from tests.operator import apiserver, epochcluster
+from tests.operator.epochcluster import Epochs, ledger_cli
+from tests.operator.operator_process import apply, eventually, get
 
 from cloudless_operator.billing.ledger import chain, store
 from cloudless_operator.reconcile import identities
@@ -34,66 +32,16 @@ EPOCH_S = 4
 PORT = 18281
 
 
-@dataclasses.dataclass
-class Epochs:
-    """The cluster, the epoch data folder and the operator currently running over them."""
-
-    cluster: RunningCluster
-    data: Path
-    log: Path
-    running: OperatorProcess | None = None
-
-    def start(self, **extra: str) -> OperatorProcess:
-        env = {
-            "CLOUDLESS_DATA_DIR": str(self.data),
-            "CLOUDLESS_NAMESPACE": NAMESPACE,
-            "CLOUDLESS_BILLING_PROFILE": "local",
-            "CLOUDLESS_EPOCH_SECONDS": str(EPOCH_S),
-            **extra,
-        }
-        self.running = OperatorProcess(self.cluster, self.log, port=PORT, env=env)
-        return self.running
-
-    @property
-    def ledger_file(self) -> Path:
-        return self.data / "ledger" / "ledger.jsonl"
-
-    def records(self) -> tuple[chain.EpochRecord, ...]:
-        return store.read(self.ledger_file).records
-
-    def configmap(self) -> dict[str, str]:
-        found: dict[str, str] = get(self.cluster, "configmap", "cloudless-ledger", "-n", NAMESPACE)["data"]
-        return found
-
-
 @pytest.fixture(scope="module")
 def epochs(crd_cluster: RunningCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Epochs]:
     """An operator with short epochs over only the units `cloudless cu sync` makes for the real node."""
     folder = tmp_path_factory.mktemp("epochs")
-    cluster = crd_cluster
-    cluster.kubectl("create", "namespace", NAMESPACE, check=False)
-    env = Epochs(cluster, folder / "data", folder / "operator.log")
-    env.start()
-    try:
-        cluster.kubectl("delete", "deals", "--all", "--all-namespaces", "--wait=true")
-        cluster.kubectl("delete", "capacitycommitments,computeunits", "--all", "--wait=true")
-        cloudless_cli.sync_units(cluster)
+    with epochcluster.running(crd_cluster, folder, namespace=NAMESPACE, port=PORT, epoch_seconds=EPOCH_S) as env:
         yield env
-    finally:
-        cluster.kubectl("delete", "deals", "--all", "--all-namespaces", "--wait=true", check=False)
-        cluster.kubectl("delete", "capacitycommitments", "--all", "--wait=true", check=False)
-        if env.running is not None:
-            env.running.stop()
 
 
 def lines_of(records: tuple[chain.EpochRecord, ...], deal_prefix: str) -> list[tuple[int, Mapping[str, Any]]]:
     return [(r.epoch, line) for r in records for line in r.body["deals"] if line["id"].startswith(deal_prefix)]
-
-
-def ledger_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [cloudless_cli.CLOUDLESS, "ledger", *args], capture_output=True, text=True, timeout=60, check=False
-    )
 
 
 def test_a_deal_pays_price_times_workers_each_epoch_until_its_funds_run_out_and_its_workers_go(
@@ -156,7 +104,7 @@ def test_a_deal_pays_price_times_workers_each_epoch_until_its_funds_run_out_and_
         assert units[name]["status"]["ledger"]["earned"] == "0.5"
 
     assert epochs.running is not None
-    samples = scrape.scrape(epochs.running.metrics_address)
+    samples = epochs.counted_through(charged[-1][0])
     assert scrape.value(samples, "cloudless_operator_deal_balance", namespace="default", deal="billed") == 0
     assert scrape.value(samples, "cloudless_operator_deal_charges_total", namespace="default", deal="billed") == 3
     assert scrape.value(samples, "cloudless_operator_epoch") >= charged[-1][0]
@@ -247,7 +195,7 @@ def test_an_idle_unit_whose_prover_is_paused_fails_and_is_slashed_while_a_provin
     assert Decimal(outcomes[paused]["slashed"]) == Decimal("0.001")
 
     assert epochs.running is not None
-    samples = scrape.scrape(epochs.running.metrics_address)
+    samples = epochs.counted_through(record.epoch)
     assert scrape.value(samples, "cloudless_operator_slashes_total", kind="proof") >= 0.001
     assert scrape.value(samples, "cloudless_operator_proofs_total", outcome="accepted") >= 2
     assert scrape.value(samples, "cloudless_operator_rewards_total") > 0

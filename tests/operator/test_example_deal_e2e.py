@@ -12,7 +12,7 @@ import pytest
 from tests import scrape
 from tests.localcluster.conftest import RunningCluster
 from tests.operator import apiserver, cloudless_cli, manifests
-from tests.operator.operator_process import OperatorProcess, eventually, get
+from tests.operator.operator_process import OperatorProcess, eventually, get, ready_subnet
 
 SUBNET_LABEL = "cloudless.dev/subnet"
 
@@ -28,20 +28,6 @@ def fresh_units(crd_cluster: RunningCluster, operator: OperatorProcess) -> Runni
     )
     cloudless_cli.sync_units(crd_cluster)
     return crd_cluster
-
-
-def ready_subnet(cluster: RunningCluster, workers: int) -> dict[str, Any]:
-    """The example Subnet once `workers` workers are Ready with the greeting service deployed."""
-
-    def probe() -> dict[str, Any] | None:
-        found = get(cluster, "subnet", "greeting")
-        status = (found or {}).get("status", {})
-        entries = status.get("workers", [])
-        deployed = all([s["state"] for s in w.get("services", [])] == ["Deployed"] for w in entries)
-        return found if status.get("readyWorkers") == workers and len(entries) == workers and deployed else None
-
-    found: dict[str, Any] = eventually(probe, timeout=240, what=f"subnet greeting with {workers} deployed workers")
-    return found
 
 
 def greeted(subnet: dict[str, Any]) -> list[str]:

@@ -83,17 +83,29 @@ def _samples(api: client.Api, root: pathlib.Path, clock: epochclock.Clock, sampl
             folder = pathlib.Path(datadir.steps_dir(str(root), meta["namespace"], meta["name"], worker["name"]))
             if peer is None or not folder.is_dir():
                 continue
-            lines = [line for path in sorted(folder.glob(stepstore.PATTERN)) for line in path.read_bytes().splitlines()]
             workers.append(
                 closeinputs.WorkerSteps(
                     subnet=f"{meta['namespace']}/{meta['name']}",
                     peer_id=peer,
                     units=(worker["computeUnit"],),
-                    lines=lines,
+                    lines=retained_lines(folder),
                 )
             )
     window = clock.window(sampled)
     return closeinputs.samples(workers, start_ms=window.start * 1000, end_ms=window.end * 1000)
+
+
+def retained_lines(folder: pathlib.Path) -> list[bytes]:
+    """The complete record lines of one worker's steps folder, read while its router may be appending
+    to it and deleting its oldest files (`closeinputs.complete_lines` says which lines count)."""
+    lines = []
+    for path in sorted(folder.glob(stepstore.PATTERN)):
+        try:
+            content = path.read_bytes()
+        except FileNotFoundError:
+            continue  # deleted by the router's retention since it was listed: as if listed a moment later
+        lines += closeinputs.complete_lines(content)
+    return lines
 
 
 def _parsed(parse: Callable[[Mapping[str, Any]], T], body: Mapping[str, Any]) -> T | None:

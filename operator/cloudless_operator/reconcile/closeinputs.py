@@ -79,6 +79,18 @@ class WorkerSteps:
     lines: Sequence[bytes]
 
 
+def complete_lines(content: bytes) -> list[bytes]:
+    """The records of one steps file as read at any moment: the lines ended by their newline.
+
+    A router appends a record (often several pages) while the controller may be reading, so the
+    read can end inside the record being written. That unfinished tail is not a record yet: offered,
+    it would be unreadable, and `unavailable` if drawn, which slashes an honest worker for the
+    controller's timing. Once complete it is offered with its epoch. A tail cut short by a crash
+    stays unfinished and is never offered, like a step its router never recorded.
+    """
+    return content.split(b"\n")[:-1]
+
+
 def samples(workers: Sequence[WorkerSteps], *, start_ms: int, end_ms: int) -> close.SampleInputs:
     """The candidates of the sampled window `[start_ms, end_ms)`, by subnet, and who executed them."""
     offered: dict[str, list[candidates.StepKey]] = {}
