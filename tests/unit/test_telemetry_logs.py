@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+import pathlib
+import subprocess
+import sys
 
 import orjson
 import pytest
 
+from cloudless_runtime.identity import keyfile
 from cloudless_runtime.telemetry import endpoint, logs
 
 
@@ -31,3 +35,16 @@ def test_metrics_addresses_default_to_loopback(given: str, parsed: tuple[str, in
 def test_bad_metrics_addresses_are_refused(given: str) -> None:
     with pytest.raises(endpoint.BadAddress):
         endpoint.parse(given)
+
+
+@pytest.mark.parametrize("module", ["cloudless_runtime.runtime_server", "cloudless_runtime.router"])
+def test_a_peer_process_refuses_a_bad_metrics_address_as_a_usage_error(module: str, tmp_path: pathlib.Path) -> None:
+    key = tmp_path / "key"
+    keyfile.load(key, create=True)
+    args = ["--key-file", str(key), "--metrics", "127.0.0.1:99999"]
+    if module.endswith("runtime_server"):
+        args += ["--state-dir", str(tmp_path / "state")]
+    command = [sys.executable, "-m", module, *args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2, done.stderr
+    assert "Invalid value for --metrics: '127.0.0.1:99999' is not PORT or HOST:PORT" in done.stderr

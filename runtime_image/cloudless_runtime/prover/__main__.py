@@ -16,7 +16,7 @@ import prometheus_client
 
 from cloudless_runtime import sidecar
 from cloudless_runtime.prover import challenge, loop, metrics, outbox, puzzle
-from cloudless_runtime.telemetry import logs, options
+from cloudless_runtime.telemetry import options
 
 
 def _source(
@@ -82,9 +82,7 @@ def main(
     algorithm: str,
     max_proofs: int | None,
     cpu: int | None,
-    metrics_address: str | None,
-    log_format: logs.Format,
-    log_level: str,
+    telemetry: options.Telemetry,
 ) -> None:
     """Prove one ComputeUnit's capacity: solve each epoch's hash puzzle and file signed proofs."""
     source = _source(
@@ -106,21 +104,11 @@ def main(
             raise click.BadParameter(f"cannot pin to CPU {cpu}: {e.strerror}", param_hint="--cpu") from None
     keys = sidecar.load_key(key_file)
     counters = metrics.ProverMetrics(prometheus_client.REGISTRY)
-    endpoint = options.start(
-        component="prover",
-        peer_id=keys.peer_id,
-        metrics_address=metrics_address,
-        log_format=log_format,
-        log_level=log_level,
-        registry=counters.registry,
-    )
-    stop = sidecar.termination()
     try:
-        loop.prove(unit=unit, keys=keys, source=source, box=box, counters=counters, stop=stop)
+        with telemetry.serving(component="prover", peer_id=keys.peer_id, registry=counters.registry):
+            loop.prove(unit=unit, keys=keys, source=source, box=box, counters=counters, stop=sidecar.termination())
     finally:
         box.close()
-        if endpoint is not None:
-            endpoint.stop()
 
 
 if __name__ == "__main__":

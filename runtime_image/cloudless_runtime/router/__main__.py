@@ -9,7 +9,7 @@ import prometheus_client
 
 from cloudless_runtime import sidecar
 from cloudless_runtime.router import addressbook, metrics, runtime_client, server, stepstore
-from cloudless_runtime.telemetry import logs, options
+from cloudless_runtime.telemetry import options
 
 _KEPT = stepstore.Retention()
 
@@ -44,40 +44,29 @@ def main(
     steps_max_records: int,
     steps_max_age_s: int,
     steps_max_bytes: int,
-    metrics_address: str | None,
-    log_format: logs.Format,
-    log_level: str,
+    telemetry: options.Telemetry,
 ) -> None:
     """Serve cloudless.v1.Peer: verify, interpret and forward particles."""
     keys = sidecar.load_key(key_file)
     counters = metrics.RouterMetrics(prometheus_client.REGISTRY)
-    endpoint = options.start(
-        component="router",
-        peer_id=keys.peer_id,
-        metrics_address=metrics_address,
-        log_format=log_format,
-        log_level=log_level,
-        registry=counters.registry,
-    )
-    stop = sidecar.termination()
-    runtime = runtime_client.RuntimeClient(runtime_address)
-    config = server.Config(
-        keys=keys,
-        listen=listen,
-        runtime=runtime,
-        book=addressbook.AddressBook(path=address_book),
-        metrics=counters,
-        steps_dir=steps_dir,
-        steps_retention=stepstore.Retention(
-            max_records=steps_max_records, max_age_ms=steps_max_age_s * 1000, max_bytes=steps_max_bytes
-        ),
-    )
-    running = server.serve(config)
-    stop.wait()
-    running.stop()
-    runtime.close()
-    if endpoint is not None:
-        endpoint.stop()
+    with telemetry.serving(component="router", peer_id=keys.peer_id, registry=counters.registry):
+        stop = sidecar.termination()
+        runtime = runtime_client.RuntimeClient(runtime_address)
+        config = server.Config(
+            keys=keys,
+            listen=listen,
+            runtime=runtime,
+            book=addressbook.AddressBook(path=address_book),
+            metrics=counters,
+            steps_dir=steps_dir,
+            steps_retention=stepstore.Retention(
+                max_records=steps_max_records, max_age_ms=steps_max_age_s * 1000, max_bytes=steps_max_bytes
+            ),
+        )
+        running = server.serve(config)
+        stop.wait()
+        running.stop()
+        runtime.close()
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import prometheus_client
 
 from cloudless_runtime import marine, sidecar
 from cloudless_runtime.runtime_server import metrics, server
-from cloudless_runtime.telemetry import logs, options
+from cloudless_runtime.telemetry import options
 
 log = logging.getLogger(__name__)
 
@@ -27,29 +27,20 @@ def main(
     key_file: pathlib.Path,
     create_key: bool,
     *,
-    metrics_address: str | None,
-    log_format: logs.Format,
-    log_level: str,
+    telemetry: options.Telemetry,
 ) -> None:
     """Serve the cloudless.v1.Runtime API and gRPC health checks."""
     keys = sidecar.load_key(key_file, create=create_key)
     counters = metrics.RuntimeMetrics(prometheus_client.REGISTRY)
-    endpoint = options.start(
-        component="runtime",
-        peer_id=keys.peer_id,
-        metrics_address=metrics_address,
-        log_format=log_format,
-        log_level=log_level,
-        registry=counters.registry,
-    )
-    stop = sidecar.termination()
-    with marine.Host(state_dir, keys=keys) as host:
+    with (
+        telemetry.serving(component="runtime", peer_id=keys.peer_id, registry=counters.registry),
+        marine.Host(state_dir, keys=keys) as host,
+    ):
+        stop = sidecar.termination()
         running = server.serve(host, address=listen, metrics=counters)
         log.info("runtime of peer %s listening on %s", keys.peer_id, running.address)
         stop.wait()
         running.stop()
-    if endpoint is not None:
-        endpoint.stop()
 
 
 if __name__ == "__main__":
