@@ -130,6 +130,18 @@ def test_a_deal_pays_price_times_workers_each_epoch_until_its_funds_run_out_and_
     (row,) = [r.split() for r in story.splitlines() if "billed" in r]
     assert "INSUFFICIENT_FUNDS" in row and "0" in row
 
+    # A top-up raises the cumulative deposit: the next close credits the difference, and the deal,
+    # funded again, gets its workers back.
+    cluster.kubectl("patch", "deal", "billed", "-n", "default", "--type=merge", "-p", '{"spec":{"deposit":"13"}}')
+
+    def revived() -> dict[str, Any] | None:
+        status: dict[str, Any] = get(cluster, "deal", "billed", "-n", "default").get("status", {})
+        return status if status.get("phase") == "ACTIVE" and len(status.get("matchedUnits", [])) == 2 else None
+
+    eventually(revived, timeout=90, what="the topped-up deal ACTIVE again with two units")
+    top_ups = [line["topUp"] for _, line in lines_of(epochs.records(), "default/billed/") if Decimal(line["topUp"])]
+    assert top_ups == ["3", "10"], "the first deposit, then only the difference"
+
 
 def test_an_idle_unit_whose_prover_is_paused_fails_and_is_slashed_while_a_proving_unit_succeeds(
     epochs: Epochs,
@@ -240,6 +252,8 @@ def test_an_operator_killed_after_an_append_and_left_a_torn_line_converges_to_on
         what="the commitment's status following the head again",
     )
     deal = get(cluster, "deal", "billed", "-n", "default")["status"]
-    assert deal["ledger"]["epoch"] > crash_at and deal["balance"] == "0"
+    assert deal["ledger"]["epoch"] > crash_at
+    by_epoch = dict(lines_of(epochs.records(), "default/billed/"))
+    assert Decimal(deal["balance"]) == Decimal(by_epoch[deal["ledger"]["epoch"]]["balance"]), "as in the ledger"
     verified = ledger_cli("verify", str(epochs.ledger_file), "--signer", data["signer"])
     assert verified.returncode == 0, verified.stdout
