@@ -79,7 +79,8 @@ def prover_pod_changed(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, **
 
 @kopf.on.startup()
 async def start_recheck(memo: kopf.Memo, logger: kopf.Logger, **_: Any) -> None:
-    memo.prover_recheck = asyncio.create_task(_recheck_forever(memo, logger))
+    """The slow recheck, only when epochs are on: with them off there are no provers to keep."""
+    memo.prover_recheck = None if memo.config.data_dir is None else asyncio.create_task(_recheck_forever(memo, logger))
 
 
 @kopf.on.cleanup()
@@ -102,9 +103,8 @@ async def _recheck_forever(memo: kopf.Memo, logger: kopf.Logger) -> None:
 
 
 def _recheck(memo: kopf.Memo, logger: kopf.Logger) -> None:
-    if memo.config.data_dir is not None:
-        for name, cc in _read_all(memo):
-            _converge(memo, logger, name, cc)
+    for name, cc in _read_all(memo):
+        _converge(memo, logger, name, cc)
 
 
 def _read_all(memo: kopf.Memo) -> list[tuple[str, commitment.CapacityCommitment | None]]:
